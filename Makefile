@@ -1,0 +1,48 @@
+# jampy.deploy: `make demo` runs the main job on an embedded default, `make test` runs the
+# whole test-suite. Both set up what they need (venv, services, Jam.py) on a fresh machine.
+SHELL := /bin/bash
+BASE_PYTHON ?= /usr/bin/python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CACHE := .cache
+COLLECTION_LINK := $(CACHE)/collections/ansible_collections/jampy/deploy
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: demo test unit integration services venv collection jam sanity lint clean
+
+demo: venv collection jam
+	$(VENV)/bin/ansible-playbook playbooks/demo.yml
+
+test: venv collection jam services
+	$(PY) -m pytest tests -n 2 --dist loadgroup
+
+unit: venv collection
+	$(PY) -m pytest tests/unit
+
+venv: $(VENV)/.complete
+$(VENV)/.complete: requirements-dev.txt
+	@test -x $(BASE_PYTHON) || { echo "$(BASE_PYTHON) is missing: install python3 and python3-venv (apt-get install python3-venv)"; exit 1; }
+	@if [ "$$(id -u)" = 0 ] && ! dpkg-query -W -f='$${Status}' libmariadb-dev 2>/dev/null | grep -q "ok installed"; then \
+	  echo "venv: installing libmariadb-dev and pkg-config (mysqlclient compiles against them)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libmariadb-dev pkg-config python3-venv >/dev/null; fi
+	$(BASE_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+# The repository is the collection root; Ansible finds it through this link.
+collection: $(COLLECTION_LINK)
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(CURDIR) $@
+
+# The reference Jam.py (5.4.136 from PyPI) in a venv of its own, and its sdist (the demo app).
+jam: venv
+	$(PY) -c "from tests.harness import jamenv; jamenv.jam_python(); print('Jam.py', jamenv.JAM_VERSION, 'ready in', jamenv.VENV); jamenv.sdist_root()"
+
+services:
+	bash scripts/services.sh
+
+clean:
+	rm -rf $(VENV) $(CACHE) tests/output

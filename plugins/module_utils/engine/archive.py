@@ -1,0 +1,334 @@
+"""Metadata archives (the Builder's Export zip): safe reading and deterministic writing.
+
+Reading validates every member before anything is extracted and extracts only into a
+directory the caller just created; a refused archive raises ``ArchiveError`` naming the
+member or field, and nothing is written anywhere.
+"""
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass, field
+
+from . import jamdefs
+from .errors import ArchiveError
+from .metadata import AdminTable, Metadata
+
+TASK_DAT = "task.dat"
+# Jam.py's Export writes entries without directories; a fixed timestamp and mode make
+# the same metadata and files produce the same bytes.
+_FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+_FILE_MODE = (stat.S_IFREG | 0o644) << 16
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds that stop zip bombs and runaway archives (sizes uncompressed)."""
+
+    max_members: int = 20000
+    max_member_size: int = 256 * 1024 * 1024
+    max_total_size: int = 1024 * 1024 * 1024
+    max_task_dat_size: int = 256 * 1024 * 1024
+
+
+# --- what a Jam.py export may contain (facts §3.2) --------------------------------------
+_ALL_FILES_DIRS = ("js/", "css/", "static/img/", "static/js/", "static/css/", "static/fonts/",
+                   "static/builder/")
+_FILTERED_DIRS = {"utils/": (".pyc",), "reports/": (".xml", ".ods#")}
+_TOP_LEVEL_EXTENSIONS = (".html", ".js")
+
+
+def export_rule_allows(name):
+    """True when Jam.py's Export would have written a file at this archive path."""
+    if "/" not in name:
+        return os.path.splitext(name)[1] in _TOP_LEVEL_EXTENSIONS
+    if name.startswith(_ALL_FILES_DIRS):
+        return True
+    for prefix, excluded in _FILTERED_DIRS.items():
+        if name.startswith(prefix):
+            return os.path.splitext(name)[1] not in excluded
+    return False
+
+
+# --- value checks for task.dat ---------------------------------------------------------
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_INTEGER_FIELDS = frozenset({
+    "id", "deleted", "parent", "task_id", "type_id", "table_id", "owner_id", "owner_rec_id",
+    "f_data_type", "f_primary_key", "f_master_id", "f_master_rec_id", "f_deleted_flag",
+    "f_record_version", "f_object", "f_object_field", "f_object_field1", "f_object_field2",
+    "f_master_field", "f_foreign_field", "item_id", "f_field", "f_lookup_values",
+})
+_IDENTIFIER_FIELDS = frozenset({"f_table_name", "f_db_field_name", "f_index_name",
+                                "f_gen_name", "f_item_name", "f_field_name", "f_param_name"})
+# Names end up quoted in SQL and in file names: no quotes, separators or control chars.
+_UNSAFE_IDENTIFIER = re.compile(r"[\"'`;\\\x00-\x1f\x7f]")
+_MAX_IDENTIFIER = 128
+
+
+@dataclass
+class Archive:
+    """A validated archive: its metadata and the project files it carries."""
+
+    path: str
+    sha256: str
+    metadata: Metadata
+    files: list  # archive paths of project files, sorted
+    warnings: list = field(default_factory=list)
+    limits: Limits = Limits()
+
+    def extract_files(self, dest):
+        """Write the project files into ``dest``, a fresh empty directory of the caller."""
+        dest = os.path.realpath(dest)
+        if os.listdir(dest):
+            raise ArchiveError(f"refusing to extract into {dest}: the directory is not empty")
+        total = 0
+        with _open_zip(self.path) as zf:
+            for name in self.files:
+                target = os.path.join(dest, *name.split("/"))
+                if os.path.commonpath([dest, os.path.realpath(target)]) != dest:
+                    raise ArchiveError(f"archive member {name!r} would be written outside {dest}")
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with zf.open(name) as src, open(target, "xb") as out:
+                    total += _copy_limited(src, out, name, self.limits, total)
+        return dest
+
+
+def _copy_limited(src, out, name, limits, total_before):
+    written = 0
+    while True:
+        chunk = src.read(_CHUNK)
+        if not chunk:
+            return written
+        written += len(chunk)
+        if written > limits.max_member_size:
+            raise ArchiveError(f"archive member {name!r} expands beyond "
+                               f"{limits.max_member_size} bytes (max_member_size)")
+        if total_before + written > limits.max_total_size:
+            raise ArchiveError(f"archive expands beyond {limits.max_total_size} bytes "
+                               "in total (max_total_size)")
+        out.write(chunk)
+
+
+def _open_zip(path):
+    try:
+        return zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise ArchiveError(f"archive {path} does not exist") from None
+    except IsADirectoryError:
+        raise ArchiveError(f"archive {path} is a directory, not a zip file") from None
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ArchiveError(f"{path} is not a readable zip archive ({exc})") from None
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_member(info, seen, limits):
+    name = info.filename
+    if not name or "\x00" in name:
+        raise ArchiveError(f"archive member {name!r} has an empty or invalid name")
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        raise ArchiveError(f"archive member {name!r} has an absolute path")
+    if "\\" in name:
+        raise ArchiveError(f"archive member {name!r} contains a backslash")
+    parts = name.rstrip("/").split("/")
+    if ".." in parts:
+        raise ArchiveError(f"archive member {name!r} climbs out of the project with '..'")
+    if any(p in ("", ".") for p in parts):
+        raise ArchiveError(f"archive member {name!r} has an empty or '.' path component")
+    if info.flag_bits & 0x1:
+        raise ArchiveError(f"archive member {name!r} is encrypted")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ArchiveError(f"archive member {name!r} uses an unsupported compression "
+                           f"method ({info.compress_type}); Jam.py writes deflate")
+    mode = info.external_attr >> 16
+    if info.create_system == 3 and stat.S_IFMT(mode) and not (
+            stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "a special file"
+        raise ArchiveError(f"archive member {name!r} is {kind}; only regular files are accepted")
+    key = "/".join(parts)
+    if key in seen:
+        raise ArchiveError(f"archive member {name!r} appears more than once")
+    if info.file_size > limits.max_member_size:
+        raise ArchiveError(f"archive member {name!r} is {info.file_size} bytes, above "
+                           f"max_member_size ({limits.max_member_size})")
+    seen.add(key)
+    return key
+
+
+def read_archive(path, limits=Limits()):
+    """Validate the archive at ``path`` and load its metadata; nothing is extracted."""
+    path = str(path)
+    with _open_zip(path) as zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_members:
+            raise ArchiveError(f"archive has {len(infos)} members, above max_members "
+                               f"({limits.max_members})")
+        seen, dirs, files, total = set(), set(), [], 0
+        for info in infos:
+            key = _check_member(info, seen, limits)
+            if info.is_dir():
+                dirs.add(key)
+                continue
+            total += info.file_size
+            if total > limits.max_total_size:
+                raise ArchiveError(f"archive expands to more than {limits.max_total_size} "
+                                   "bytes (max_total_size)")
+            files.append(key)
+        _check_paths_nest(files, dirs)
+        if TASK_DAT not in files:
+            raise ArchiveError(f"{path} has no task.dat: it is not a Jam.py metadata export")
+        project_files = sorted(f for f in files if f != TASK_DAT)
+        for name in project_files:
+            if not export_rule_allows(name):
+                raise ArchiveError(
+                    f"archive member {name!r} is outside what a Jam.py export contains "
+                    "(task.dat, top-level .html/.js, js/, css/, static/img|js|css|fonts|builder/, "
+                    "utils/, reports/)")
+        raw = _read_member(zf, TASK_DAT, limits.max_task_dat_size)
+    data = _parse_task_dat(raw)
+    metadata, warnings = metadata_from_task_data(data)
+    return Archive(path, sha256_file(path), metadata, project_files, warnings, limits)
+
+
+def _check_paths_nest(files, dirs):
+    # A file whose path is also a folder of another member cannot be extracted.
+    prefixes = set(dirs)
+    for name in files:
+        parts = name.split("/")
+        prefixes.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    for name in files:
+        if name in prefixes:
+            raise ArchiveError(f"archive member {name!r} is both a file and a folder")
+
+
+def _read_member(zf, name, limit):
+    with zf.open(name) as src:
+        data = src.read(limit + 1)
+    if len(data) > limit:
+        raise ArchiveError(f"{name} expands beyond {limit} bytes (max_task_dat_size)")
+    return data
+
+
+def _parse_task_dat(raw):
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise ArchiveError(f"task.dat is not UTF-8 text ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise ArchiveError(f"task.dat is not valid JSON: {exc.msg} at line {exc.lineno} "
+                           f"column {exc.colno}") from None
+    except RecursionError:
+        raise ArchiveError("task.dat is nested too deeply to be Jam.py metadata") from None
+    if not isinstance(data, dict):
+        raise ArchiveError(f"task.dat must hold a JSON object, not {type(data).__name__}")
+    return data
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def metadata_from_task_data(data):
+    """Build Metadata from a parsed task.dat, refusing anything Jam.py could not have written."""
+    db_type = data.get("db_type")
+    if not _is_int(db_type) or db_type not in jamdefs.DB_TYPE_NAMES:
+        raise ArchiveError(f"task.dat db_type {db_type!r} is not a Jam.py database type "
+                           f"({', '.join(f'{k}={v}' for k, v in jamdefs.DB_TYPE_NAMES.items())})")
+    layout = jamdefs.LAYOUT_54
+    sys_items = data.get("sys_items")
+    if "sys_field_privileges" in data or (
+            isinstance(sys_items, dict) and "f_copy_of" in (sys_items.get("fields") or [])):
+        layout = jamdefs.LAYOUT_70
+    tables = {}
+    for name in jamdefs.METADATA_TABLES[layout]:
+        if name not in data:
+            raise ArchiveError(f"task.dat has no {name!r} entry; an import would delete "
+                               f"every {name} row of the project")
+        tables[name] = _table_from_entry(name, data[name], jamdefs.EXPORT_FIELDS[layout][name])
+    known = {"db_type", *jamdefs.METADATA_TABLES[layout]}
+    warnings = [f"task.dat entry {key!r} is not Jam.py metadata and is ignored"
+                for key in data if key not in known]
+    return Metadata(db_type, layout, tables), warnings
+
+
+def _table_from_entry(name, entry, known_fields):
+    if not isinstance(entry, dict):
+        raise ArchiveError(f"task.dat {name} must be an object with 'fields' and 'records'")
+    fields, records = entry.get("fields"), entry.get("records")
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        raise ArchiveError(f"task.dat {name}.fields must be a list of field names")
+    if not isinstance(records, list):
+        raise ArchiveError(f"task.dat {name}.records must be a list of rows")
+    for f in fields:
+        if not _FIELD_NAME.match(f):
+            raise ArchiveError(f"task.dat {name}.fields has an invalid field name {f[:80]!r}")
+    if len(set(fields)) != len(fields):
+        raise ArchiveError(f"task.dat {name}.fields names a field more than once")
+    if "id" not in fields:
+        raise ArchiveError(f"task.dat {name}.fields has no 'id' field")
+    # Jam.py keeps only the fields its admin item knows; extras in a row are lookup texts.
+    kept = [(i, f) for i, f in enumerate(fields) if f in known_fields]
+    rows = {}
+    for n, record in enumerate(records):
+        if not isinstance(record, list) or len(record) < len(fields):
+            raise ArchiveError(f"task.dat {name}.records[{n}] must be a list of at least "
+                               f"{len(fields)} values")
+        row = {}
+        for i, f in kept:
+            row[f] = _checked_value(name, n, f, record[i])
+        row_id = row["id"]
+        if not _is_int(row_id):
+            raise ArchiveError(f"task.dat {name}.records[{n}] has a non-integer id {row_id!r}")
+        if row_id in rows:
+            raise ArchiveError(f"task.dat {name} has two records with id {row_id}")
+        rows[row_id] = row
+    return AdminTable(name, [f for _, f in kept], rows)
+
+
+def _checked_value(table, n, field_name, value):
+    where = f"task.dat {table}.records[{n}].{field_name}"
+    if value is not None and not isinstance(value, (str, int, float)):
+        raise ArchiveError(f"{where} must be a string, number or null, not "
+                           f"{type(value).__name__}")
+    if field_name in _INTEGER_FIELDS and value is not None and not _is_int(value):
+        if not (isinstance(value, bool) and field_name == "deleted"):
+            raise ArchiveError(f"{where} must be an integer, not {value!r:.80}")
+    if field_name in _IDENTIFIER_FIELDS and value is not None:
+        if not isinstance(value, str):
+            raise ArchiveError(f"{where} must be a string, not {value!r:.80}")
+        if len(value) > _MAX_IDENTIFIER or _UNSAFE_IDENTIFIER.search(value):
+            raise ArchiveError(f"{where} is not a safe database identifier: {value!r:.80}")
+    return value
+
+
+def write_archive(target, metadata, files):
+    """Write a deterministic archive to the open binary file ``target``.
+
+    ``files`` is a list of (archive path, source path). task.dat comes first, as in
+    Jam.py's Export, then the files sorted by archive path.
+    """
+    task_dat = json.dumps(metadata.to_task_data()).encode("ascii")
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        with zf.open(_entry(TASK_DAT), "w") as dst:
+            dst.write(task_dat)
+        for arcname, source in sorted(files):
+            with open(source, "rb") as src, zf.open(_entry(arcname), "w") as dst:
+                shutil.copyfileobj(src, dst, _CHUNK)
+
+
+def _entry(arcname):
+    info = zipfile.ZipInfo(arcname, date_time=_FIXED_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = _FILE_MODE
+    return info

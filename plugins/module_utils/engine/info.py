@@ -1,0 +1,31 @@
+"""A read-only report on a project: what ``jam_info`` returns."""
+from . import params
+from .import_log import newest_import_log
+
+
+def project_info(project, include_log_text=False):
+    metadata = project.metadata()
+    parameters = project.parameters()
+    task = metadata.task_item() or {}
+    last_log = newest_import_log(project.path)
+    if last_log and not include_log_text:
+        last_log.pop("text")
+    return {
+        "project_path": str(project.path),
+        "layout": metadata.layout,
+        "jam_version": parameters["jam_version"],
+        "completed": project.completed,
+        "task": {"name": task.get("f_name"), "item_name": task.get("f_item_name")},
+        "connection": project.connection().public(),
+        "parameters": {k: v for k, v in parameters.items() if params.PARAMETERS[k][1]},
+        "build_version": parameters["build_version"],
+        "params_version": parameters["params_version"],
+        "modification": parameters["modification"],
+        "maintenance": parameters["maintenance"],
+        "fingerprint": metadata.fingerprint(),
+        "counts": metadata.counts(),
+        "expected_tables": metadata.expected_tables(),
+        "migration_pending": project.migration_files(),
+        "admin_backup_present": (project.path / "_admin.sqlite").exists(),
+        "last_import": last_log,
+    }

@@ -1,0 +1,106 @@
+"""A Jam.py project folder: its admin.sqlite, connection, parameters and metadata."""
+import os
+from contextlib import closing
+from pathlib import Path
+
+from . import admin_db, jamdefs, params
+from .errors import NotAProjectError
+from .metadata import AdminTable, Metadata
+
+# SYS_TASKS columns → connection keys (F_ALIAS is the database: name, file or DSN).
+_CONNECTION_COLUMNS = {
+    "f_db_type": "db_type", "f_alias": "database", "f_login": "user",
+    "f_password": "password", "f_host": "host", "f_port": "port",
+    "f_encoding": "encoding", "f_server": "server",
+    "f_python_library": "python_library", "f_dsn": "dsn",
+    "f_name": "name", "f_item_name": "item_name",
+}
+
+
+class Connection(dict):
+    """The project database connection; ``repr`` and ``public()`` never show the password."""
+
+    def __repr__(self):
+        return f"Connection({self.public()!r})"
+
+    def public(self):
+        shown = {k: v for k, v in self.items() if k != "password"}
+        shown["password_set"] = bool(self.get("password"))
+        return shown
+
+
+class Project:
+    """Read-only view of a project folder; every read opens admin.sqlite read-only."""
+
+    def __init__(self, path):
+        self.path = Path(path).expanduser().resolve()
+        if not self.path.is_dir():
+            raise NotAProjectError(
+                f"project_path {self.path} does not exist or is not a directory")
+        self.admin_path = self.path / "admin.sqlite"
+        if not self.admin_path.is_file():
+            raise NotAProjectError(
+                f"{self.path} is not a Jam.py project: it has no admin.sqlite "
+                "(create a project there with jam-project.py)")
+        with self._connect() as con:
+            self.columns = admin_db.table_columns(con)
+        admin_db.check_layout(self.admin_path, self.columns)
+
+    def _connect(self):
+        return closing(admin_db.connect_readonly(self.admin_path))
+
+    @property
+    def layout(self):
+        """'7.0' when admin.sqlite has 7.0's tables or columns, else '5.4'."""
+        if "SYS_FIELD_PRIVILEGES" in self.columns or "F_COPY_OF" in self.columns["SYS_ITEMS"]:
+            return jamdefs.LAYOUT_70
+        return jamdefs.LAYOUT_54
+
+    def _single_row(self, table, wanted):
+        with self._connect() as con:
+            rows = admin_db.select_rows(con, table, self.columns[table], wanted)
+        return rows[0] if rows else dict.fromkeys(wanted)
+
+    def connection(self):
+        row = self._single_row("SYS_TASKS", list(_CONNECTION_COLUMNS))
+        conn = Connection((key, row.get(col)) for col, key in _CONNECTION_COLUMNS.items())
+        db_type = conn["db_type"]
+        conn["db_type_name"] = jamdefs.DB_TYPE_NAMES.get(db_type)
+        if db_type == jamdefs.SQLITE and conn["database"]:
+            # A relative path is relative to the project folder (Jam.py's working dir).
+            conn["database_path"] = str(self.path / conn["database"])
+        return conn
+
+    @property
+    def completed(self):
+        """Jam.py counts a project as created once SYS_TASKS.F_DB_TYPE is set."""
+        return self.connection()["db_type"] is not None
+
+    def raw_params(self):
+        wanted = [c.lower() for c in self.columns["SYS_PARAMS"]]
+        return self._single_row("SYS_PARAMS", wanted)
+
+    def parameters(self):
+        values = params.read_parameters(self.raw_params())
+        if self.layout == jamdefs.LAYOUT_70:
+            values["production"] = (self.path / params.PRODUCTION_FILE_70).exists()
+        return values
+
+    def metadata(self):
+        layout = self.layout
+        tables = {}
+        with self._connect() as con:
+            for name in jamdefs.METADATA_TABLES[layout]:
+                fields = jamdefs.EXPORT_FIELDS[layout][name]
+                table = name.upper()
+                rows = []
+                if table in self.columns:
+                    rows = admin_db.select_rows(con, table, self.columns[table], fields,
+                                                where=' WHERE "DELETED" = 0')
+                tables[name] = AdminTable(name, fields, {row["id"]: row for row in rows})
+        return Metadata(self.connection()["db_type"], layout, tables)
+
+    def migration_files(self):
+        folder = self.path / "migration"
+        return sorted(os.listdir(folder)) if folder.is_dir() else []
+

@@ -1,0 +1,178 @@
+#!/usr/bin/python
+# Copyright: jampy.deploy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: jam_info
+short_description: Report on a Jam.py project without changing it
+version_added: 0.1.0
+description:
+  - Reads a Jam.py project folder and returns its Jam.py layout and version, the project
+    database connection (never the password), the parameters (production, safe mode,
+    debugging, import delay, ...), the build and parameter versions, the maintenance flag,
+    a fingerprint of its metadata, the tables its metadata expects, a zip waiting in
+    C(migration/) and the outcome of the newest import log.
+  - C(admin.sqlite) is opened read-only; nothing on the target is changed.
+  - The C(fingerprint) equals the one of an archive made from the same metadata, whatever
+    the database type, so a playbook can skip an import when nothing would change.
+extends_documentation_fragment:
+  - jampy.deploy.project
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  action_group:
+    membership: [jampy.deploy.all]
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  include_log_text:
+    description: Also return the whole text of the newest import log in C(last_import.text).
+    type: bool
+    default: false
+seealso:
+  - module: jampy.deploy.jam_export
+author:
+  - jampy.deploy contributors
+"""
+
+EXAMPLES = r"""
+- name: Read the production project
+  jampy.deploy.jam_info:
+    project_path: /var/www/shop
+  register: shop
+
+- name: Stop when the last import failed
+  ansible.builtin.assert:
+    that: shop.last_import is none or shop.last_import.result == 'success'
+    fail_msg: "{{ shop.last_import.headline }}"
+
+- name: Show whether production settings are on
+  ansible.builtin.debug:
+    msg: "production={{ shop.parameters.production }} safe_mode={{ shop.parameters.safe_mode }}"
+"""
+
+RETURN = r"""
+project_path:
+  description: Absolute path of the project folder.
+  returned: always
+  type: str
+layout:
+  description: Jam.py admin.sqlite layout, C(5.4) or C(7.0).
+  returned: always
+  type: str
+  sample: "5.4"
+jam_version:
+  description: Jam.py version recorded by the last Jam.py process that ran the project.
+  returned: always
+  type: str
+  sample: 5.4.136
+completed:
+  description: Whether the project's database connection is set (Jam.py's test for a created project).
+  returned: always
+  type: bool
+task:
+  description: Name (caption) and item name of the application.
+  returned: always
+  type: dict
+  sample: {"name": "Demo", "item_name": "demo"}
+connection:
+  description:
+    - The project database connection from SYS_TASKS; C(database) is Jam.py's F_ALIAS
+      (database name, SQLite file or Oracle DSN).
+    - The password is never returned; C(password_set) tells whether one is stored.
+  returned: always
+  type: dict
+  sample: {"db_type": 3, "db_type_name": "postgresql", "database": "shop", "user": "shop",
+           "host": "127.0.0.1", "port": "5432", "encoding": null, "password_set": true}
+parameters:
+  description: Project parameters by readable name, typed as Jam.py reads them.
+  returned: always
+  type: dict
+  sample: {"production": true, "safe_mode": true, "debugging": false, "import_delay": 180,
+           "timeout": 0, "language": 1, "version": "1.0"}
+build_version:
+  description: SYS_PARAMS.F_BUILD_VERSION; Jam.py processes reload their task tree when it changes.
+  returned: always
+  type: int
+params_version:
+  description: SYS_PARAMS.F_PARAMS_VERSION; Jam.py processes re-read parameters when it changes.
+  returned: always
+  type: int
+modification:
+  description: SYS_PARAMS.F_MODIFICATION; browser clients reload when it changes.
+  returned: always
+  type: int
+maintenance:
+  description: Whether the maintenance flag is set (an import is under way or was interrupted).
+  returned: always
+  type: bool
+fingerprint:
+  description: SHA-256 of the metadata an import would copy (hidden fields and counters left out, identifiers compared case-insensitively).
+  returned: always
+  type: str
+counts:
+  description: Number of metadata records per admin item.
+  returned: always
+  type: dict
+expected_tables:
+  description: Tables the metadata expects in the project database.
+  returned: always
+  type: list
+  elements: str
+migration_pending:
+  description: Entries of the project's C(migration/) folder (Jam.py imports a single zip found there at start).
+  returned: always
+  type: list
+  elements: str
+admin_backup_present:
+  description: Whether C(_admin.sqlite) exists, the copy Jam.py restores at its next start after an interrupted import.
+  returned: always
+  type: bool
+last_import:
+  description: The newest C(logs/import_*.log), or null when there is none.
+  returned: always
+  type: dict
+  contains:
+    file:
+      description: Path of the log file.
+      type: str
+    time:
+      description: Time stamp from the file name.
+      type: str
+    headline:
+      description: First line of the log (the result in the project's language).
+      type: str
+    result:
+      description: C(success), C(errors), C(failed), or C(unknown).
+      type: str
+    text:
+      description: Whole log text, with I(include_log_text=true).
+      type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.info import project_info
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            project_path=dict(type="path", required=True),
+            include_log_text=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    info = run_or_fail(module, lambda: project_info(Project(module.params["project_path"]),
+                                                    module.params["include_log_text"]))
+    module.exit_json(changed=False, **info)
+
+
+if __name__ == "__main__":
+    main()

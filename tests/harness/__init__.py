@@ -1,0 +1,1 @@
+"""Test harness around the real Jam.py: its venv, projects, apps and processes."""

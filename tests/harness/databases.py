@@ -1,0 +1,124 @@
+"""Fresh, empty project databases on the loopback PostgreSQL and MariaDB servers.
+
+Each call makes a database and an owner role of the same random name, the way a
+production database is provisioned for a Jam.py project; ``drop`` removes both.
+The administrator account is the one ``scripts/services.sh`` creates.
+"""
+import os
+import secrets
+from dataclasses import dataclass, field
+
+ADMIN_USER = os.environ.get("JAMPY_TEST_DB_ADMIN", "jampy_admin")
+ADMIN_PASSWORD = os.environ.get("JAMPY_TEST_DB_PASSWORD", "jampy-test-pw")
+HOST = "127.0.0.1"
+
+SQLITE, POSTGRESQL, MYSQL = 1, 3, 4
+
+
+@dataclass
+class ProjectDatabase:
+    """Connection settings in the shape of Jam.py's SYS_TASKS row."""
+
+    db_type: int
+    database: str
+    user: str = ""
+    password: str = field(default="", repr=False)
+    host: str = ""
+    port: str = ""
+    encoding: str = ""
+
+    def as_connection(self):
+        return {
+            "db_type": self.db_type, "database": self.database, "user": self.user,
+            "password": self.password, "host": self.host, "port": self.port,
+            "encoding": self.encoding,
+        }
+
+
+def _name(prefix):
+    return f"{prefix}_{secrets.token_hex(4)}"
+
+
+class Postgres:
+    port = "5432"
+
+    def _admin(self):
+        import psycopg2
+
+        con = psycopg2.connect(host=HOST, port=self.port, user=ADMIN_USER,
+                               password=ADMIN_PASSWORD, dbname="postgres")
+        con.autocommit = True
+        return con
+
+    def available(self):
+        try:
+            self._admin().close()
+            return True
+        except Exception:
+            return False
+
+    def create(self, prefix="jt"):
+        name = _name(prefix)
+        password = secrets.token_urlsafe(12)
+        con = self._admin()
+        try:
+            cur = con.cursor()
+            cur.execute(f'CREATE ROLE "{name}" LOGIN PASSWORD %s', (password,))
+            cur.execute(f'CREATE DATABASE "{name}" OWNER "{name}"')
+        finally:
+            con.close()
+        return ProjectDatabase(POSTGRESQL, name, name, password, HOST, self.port)
+
+    def drop(self, db):
+        con = self._admin()
+        try:
+            cur = con.cursor()
+            cur.execute(f'DROP DATABASE IF EXISTS "{db.database}" WITH (FORCE)')
+            cur.execute(f'DROP ROLE IF EXISTS "{db.user}"')
+        finally:
+            con.close()
+
+
+class MariaDB:
+    port = "3306"
+
+    def _admin(self):
+        import MySQLdb
+
+        return MySQLdb.connect(host=HOST, port=int(self.port), user=ADMIN_USER,
+                               password=ADMIN_PASSWORD, autocommit=True)
+
+    def available(self):
+        try:
+            self._admin().close()
+            return True
+        except Exception:
+            return False
+
+    def create(self, prefix="jt"):
+        name = _name(prefix)
+        password = secrets.token_urlsafe(12)
+        con = self._admin()
+        try:
+            cur = con.cursor()
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+            for host in ("localhost", "127.0.0.1"):
+                cur.execute(f"CREATE USER '{name}'@'{host}' IDENTIFIED BY %s", (password,))
+                cur.execute(f"GRANT ALL PRIVILEGES ON `{name}`.* TO '{name}'@'{host}'")
+        finally:
+            con.close()
+        # mysqlclient 2.x needs an explicit encoding for Jam.py 5.4 (facts §14).
+        return ProjectDatabase(MYSQL, name, name, password, HOST, self.port, "utf8mb4")
+
+    def drop(self, db):
+        con = self._admin()
+        try:
+            cur = con.cursor()
+            cur.execute(f"DROP DATABASE IF EXISTS `{db.database}`")
+            for host in ("localhost", "127.0.0.1"):
+                cur.execute(f"DROP USER IF EXISTS '{db.user}'@'{host}'")
+        finally:
+            con.close()
+
+
+SERVERS = {"postgresql": Postgres(), "mysql": MariaDB()}

@@ -1,0 +1,81 @@
+"""The cached virtual environment that holds the real Jam.py used as the reference peer.
+
+Jam.py 5.4 bundles its own werkzeug and puts it first on ``sys.path``, so it lives in a
+venv of its own (made from the system Python that Debian's mod_wsgi uses) and the tests
+talk to it through subprocesses running the scripts in ``jamside/``.
+"""
+import fcntl
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+JAM_VERSION = "5.4.136"
+REPO = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("JAMPY_DEPLOY_CACHE", REPO / ".cache"))
+VENV = CACHE / f"jam-{JAM_VERSION}" / "venv"
+SDIST_DIR = CACHE / f"jam-{JAM_VERSION}" / "sdist"
+JAMSIDE = Path(__file__).resolve().parent / "jamside"
+BASE_PYTHON = os.environ.get("JAMPY_DEPLOY_BASE_PYTHON", "/usr/bin/python3")
+# What the Jam.py processes need besides Jam.py itself: the drivers it imports.
+PACKAGES = [f"jam.py=={JAM_VERSION}", "psycopg2-binary==2.9.13", "mysqlclient==2.3.1"]
+
+
+def _locked(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "w")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
+def jam_python():
+    """Path of the Python interpreter of the Jam.py venv, created on first use."""
+    python = VENV / "bin" / "python"
+    stamp = VENV / ".complete"
+    if stamp.exists():
+        return str(python)
+    with _locked(VENV.parent / ".lock"):
+        if not stamp.exists():
+            subprocess.run([BASE_PYTHON, "-m", "venv", "--clear", str(VENV)], check=True)
+            subprocess.run([str(python), "-m", "pip", "install", "-q", *PACKAGES], check=True)
+            stamp.write_text(" ".join(PACKAGES) + "\n")
+    return str(python)
+
+
+def sdist_root():
+    """Unpacked Jam.py sdist (it holds the demo project that the wheel does not)."""
+    root = SDIST_DIR / f"jam.py-{JAM_VERSION}"
+    if (root / "demo" / "admin.sqlite").exists():
+        return root
+    with _locked(SDIST_DIR / ".lock"):
+        if not (root / "demo" / "admin.sqlite").exists():
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+                 "-d", str(SDIST_DIR), f"jam.py=={JAM_VERSION}"],
+                check=True,
+            )
+            with tarfile.open(SDIST_DIR / f"jam.py-{JAM_VERSION}.tar.gz") as tar:
+                tar.extractall(SDIST_DIR, filter="data")
+    return root
+
+
+def run_jamside(script, *args, **kwargs):
+    """Run one of the ``jamside`` scripts with the Jam.py venv's Python."""
+    return run_jamside_script(JAMSIDE / script, *args, **kwargs)
+
+
+def run_jamside_script(script, *args, cwd=None, timeout=600, check=True, env=None):
+    """Run any script with the Jam.py venv's Python; raise with its output when it fails."""
+    full_env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    full_env.update(env or {})
+    result = subprocess.run(
+        [jam_python(), str(script), *map(str, args)],
+        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env,
+    )
+    if check and result.returncode != 0:
+        raise RuntimeError(
+            f"{script} {' '.join(map(str, args))} failed ({result.returncode}):\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
+    return result

@@ -1,0 +1,21 @@
+"""Jam.py project folders made the way users make them: the project script, or the sdist demo."""
+import shutil
+from pathlib import Path
+
+from . import jamenv
+
+
+def create_project(path):
+    """Run Jam.py's own project script in an empty folder (what `jam-project.py` users do)."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    script = Path(jamenv.jam_python()).parent / "jam-project.py"
+    jamenv.run_jamside_script(script, cwd=path)
+    return path
+
+
+def copy_demo(path):
+    """A copy of the demo application shipped in the Jam.py sdist (a complete SQLite project)."""
+    path = Path(path)
+    shutil.copytree(jamenv.sdist_root() / "demo", path)
+    return path

@@ -1,0 +1,107 @@
+"""The modules through ansible-playbook: documentation, idempotency, check mode, errors."""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.harness.ansible_run import BIN, REPO, ansible_env, run_module
+
+MODULES = sorted(p.stem for p in (REPO / "plugins" / "modules").glob("jam_*.py"))
+JAM70 = REPO / "tests" / "fixtures" / "jam70"
+
+
+def tree_digest(root):
+    """Hash of every file path and content under root (to prove nothing changed)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(root).rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_ansible_doc_lists_and_renders_every_module():
+    listing = subprocess.run([str(BIN / "ansible-doc"), "-l", "jampy.deploy"], env=ansible_env(),
+                             capture_output=True, text=True, check=True).stdout
+    for name in MODULES:
+        assert f"jampy.deploy.{name}" in listing
+    for name in MODULES:
+        doc = subprocess.run([str(BIN / "ansible-doc"), "--json", f"jampy.deploy.{name}"],
+                             env=ansible_env(), capture_output=True, text=True, check=True)
+        data = json.loads(doc.stdout)[f"jampy.deploy.{name}"]
+        assert data["doc"]["short_description"] and data["examples"] and data["return"]
+        assert "project_path" in data["doc"]["options"]
+        text = subprocess.run([str(BIN / "ansible-doc"), f"jampy.deploy.{name}"],
+                              env=ansible_env(), capture_output=True, text=True, check=True)
+        assert "EXAMPLES" in text.stdout and not text.stderr.strip(), text.stderr
+
+
+def test_jam_export_check_mode_then_run_then_rerun(demo_project, tmp_path):
+    out = tmp_path / "exports"
+    out.mkdir()
+    args = {"project_path": str(demo_project), "dest": str(out)}
+    project_before = tree_digest(demo_project)
+
+    checked = run_module("jampy.deploy.jam_export", args, check_mode=True)
+    assert checked["changed"] is True and checked["sha256"]
+    assert os.listdir(out) == [] and tree_digest(demo_project) == project_before
+
+    done = run_module("jampy.deploy.jam_export", args)
+    assert done["changed"] is True and done["sha256"] == checked["sha256"]
+    assert os.listdir(out) == [Path(done["dest"]).name]
+    assert Path(done["dest"]).name.startswith("demo_1.5.30_5.4.112_")
+    assert done["counts"]["sys_items"] == 26 and "js/demo.js" in done["files"]
+
+    again = run_module("jampy.deploy.jam_export", args)
+    assert again["changed"] is False and again["dest"] == done["dest"]
+    assert tree_digest(demo_project) == project_before
+
+
+def test_jam_info_reports_the_project(demo_project):
+    (demo_project / "migration").mkdir()
+    (demo_project / "migration" / "next.zip").write_bytes(b"zip")
+    (demo_project / "logs").mkdir()
+    (demo_project / "logs" / "import_2026-01-01_10-00-00.log").write_text(
+        "THE METADATA HAVE NOT BEEN IMPORTED\n\nerror")
+    (demo_project / "logs" / "import_2026-02-01_10-00-00.log").write_text(
+        "THE METADATA HAVE BEEN SUCCESSFULLY IMPORTED\n\n\nImport: reading data\n")
+    info = run_module("jampy.deploy.jam_info", {"project_path": str(demo_project)})
+    assert info["changed"] is False
+    assert info["layout"] == "5.4" and info["completed"] is True
+    assert info["connection"]["db_type_name"] == "sqlite"
+    assert info["connection"]["database"] == "demo.sqlite"
+    assert "password" not in info["connection"]
+    assert info["task"] == {"name": "Jam.py demo", "item_name": "demo"}
+    assert info["parameters"]["version"] == "1.5.30" and info["parameters"]["safe_mode"] is False
+    assert info["build_version"] == 48 and info["maintenance"] is False
+    assert "DEMO_CUSTOMERS" in info["expected_tables"] and len(info["expected_tables"]) == 9
+    assert info["migration_pending"] == ["next.zip"]
+    assert info["last_import"]["result"] == "success"
+    assert info["last_import"]["time"] == "2026-02-01_10-00-00"
+    assert len(info["fingerprint"]) == 64
+
+
+def test_jam_info_on_a_jam70_project(tmp_path):
+    project = tmp_path / "p70"
+    project.mkdir()
+    shutil.copy(JAM70 / "demo-admin.sqlite", project / "admin.sqlite")
+    info = run_module("jampy.deploy.jam_info", {"project_path": str(project)})
+    assert info["layout"] == "7.0" and info["parameters"]["production"] is False
+    (project / "builder.html").write_text("Application Builder production mode")
+    info = run_module("jampy.deploy.jam_info", {"project_path": str(project)})
+    assert info["parameters"]["production"] is True
+
+
+@pytest.mark.parametrize("module, args, message", [
+    ("jampy.deploy.jam_info", {"project_path": "/nonexistent/project"}, "does not exist"),
+    ("jampy.deploy.jam_export", {"project_path": "/tmp", "dest": "/tmp/x.zip"}, "has no admin.sqlite"),
+    ("jampy.deploy.jam_info", {"project_path": "/tmp", "bogus": 1}, "Unsupported parameters"),
+])
+def test_clear_errors(module, args, message):
+    result = run_module(module, args, expect_failure=True)
+    assert message in result["msg"]
+    assert "Traceback" not in result["msg"]
