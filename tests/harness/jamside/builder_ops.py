@@ -156,7 +156,8 @@ class Builder:
                              ("f_host", host), ("f_port", port), ("f_encoding", encoding),
                              ("f_server", server)):
             tasks.field_by_name(field).value = value if value not in ("", None) else None
-        self.check_name(item_name, "project")
+        if not valid_identifier(item_name):  # sys_tasks on_field_validate
+            raise BuilderError("invalid project name %r" % item_name)
         # sys_tasks on_before_post
         error = builder.server_check_connection(task, db_type, database, user, password,
                                                 host, port, encoding, server)
@@ -236,8 +237,8 @@ class Builder:
         if error:
             raise BuilderError("item %r: %s" % (name, error))
         self.set_item_name(items, name)
-        if self.manual_update and table_name:
-            items.f_table_name.value = table_name  # typed by the user in manual mode
+        if self.manual_update:  # no table name is derived in manual mode: the user types one
+            items.f_table_name.value = table_name or builder.get_new_table_name(self.task, name)[0]
         if soft_delete is not None and items.f_deleted_flag.value:
             items.f_soft_delete.value = bool(soft_delete)
         if keep_history:
@@ -249,10 +250,10 @@ class Builder:
             items.f_gen_name.value = None
         items.post()
         self.apply(items)  # items_apply_changes: CREATE TABLE, privileges, interface
-        return items.id.value
 
     def edit_item(self, name):
         """Open the item editor of an existing item (its fields ordered as the page shows)."""
+        self.check_can_modify()  # without can_modify the editor hides its OK button
         it = self.item(name)
         items = self.copy("sys_items")
         items.set_where(id=it.id.value)
@@ -324,7 +325,7 @@ class Builder:
         # on_field_changed: the column follows the name unless in DB manual mode
         if not self.manual_update:
             f.f_db_field_name.value = builder.server_set_literal_case(self.task, name)
-        elif db_field_name or not f.f_db_field_name.value:
+        elif db_field_name or not f.f_db_field_name.value:  # typed by the user
             f.f_db_field_name.value = db_field_name or \
                 builder.server_set_literal_case(self.task, name)
 
@@ -348,7 +349,7 @@ class Builder:
         lists.apply()
         return lists.id.value
 
-    def new_field(self, items, spec, next_id=None):
+    def new_field(self, items, spec):
         """The field editor for a new field, in the order a user fills it in."""
         f = items.sys_fields
         name = spec["name"]
@@ -405,11 +406,10 @@ class Builder:
         if f.f_data_type.value != consts.TEXT:
             f.f_size.value = None
         f.task_id.value = items.task_id.value
-        f.id.value = next_id or builder.get_fields_next_id(self.task)
+        f.id.value = builder.get_fields_next_id(self.task)
         f.post()
 
     def op_add_field(self, item, **spec):
-        self.check_can_modify()
         items = self.edit_item(item)
         self.new_field(items, spec)
         items.post()
@@ -422,7 +422,6 @@ class Builder:
         return f
 
     def op_delete_field(self, item, field):
-        self.check_can_modify()
         items = self.edit_item(item)
         f = self.own_field(items, field)
         clone = f.clone()  # sys_fields can_delete: a master field of a lookup sibling
@@ -519,7 +518,6 @@ class Builder:
                                                                    dest_list)
         ind.post()
         self.apply(ind)  # indices_apply_changes: CREATE INDEX
-        return ind.id.value
 
     def op_add_foreign_key(self, item, field):
         """The Foreign keys dialog: a constraint for a lookup field."""
@@ -544,7 +542,6 @@ class Builder:
             fld.f_field_name.value.upper()
         ind.post()
         self.apply(ind)  # ALTER TABLE ADD CONSTRAINT (SQLite: table rebuild)
-        return ind.id.value
 
     def op_delete_index(self, item, name):
         self.check_can_modify()
@@ -605,14 +602,13 @@ class Builder:
         result = {"task": task.f_item_name.value, "caption": task.f_name.value,
                   "db_type": tasks.f_db_type.value, "groups": {}, "items": {}, "details": {},
                   "lookup_lists": {}}
-        items = self.rows("sys_items", fields=["id", "parent", "type_id", "table_id",
-                                               "f_item_name", "f_table_name", "f_gen_name"])
+        items = self.rows("sys_items", fields=["id", "parent", "type_id", "f_item_name",
+                                               "f_table_name", "f_gen_name"])
         names = {it.id.value: it.f_item_name.value for it in items}
         fields, indices = {}, {}
         for f in self.rows("sys_fields", fields=["id", "owner_rec_id", "f_field_name"]):
             fields.setdefault(f.owner_rec_id.value, {})[f.f_field_name.value] = f.id.value
-        for ind in self.rows("sys_indices", fields=["id", "owner_rec_id", "f_index_name",
-                                                    "f_foreign_index"]):
+        for ind in self.rows("sys_indices", fields=["id", "owner_rec_id", "f_index_name"]):
             indices.setdefault(ind.owner_rec_id.value, {})[ind.f_index_name.value] = ind.id.value
         for it in items:
             key = it.f_item_name.value
@@ -622,8 +618,8 @@ class Builder:
             elif it.type_id.value in TABLE_TYPES:
                 result["items"][key] = {
                     "id": it.id.value, "type_id": it.type_id.value,
-                    "group": names.get(it.parent.value), "table": it.f_table_name.value,
-                    "gen_name": it.f_gen_name.value, "fields": fields.get(it.id.value, {}),
+                    "group": names.get(it.parent.value), "table": it.f_table_name.data,
+                    "gen_name": it.f_gen_name.data, "fields": fields.get(it.id.value, {}),
                     "indices": indices.get(it.id.value, {})}
             elif it.type_id.value == consts.DETAIL_TYPE:
                 result["details"]["%s.%s" % (names.get(it.parent.value), key)] = it.id.value
