@@ -57,7 +57,7 @@ notes:
 seealso:
   - module: jampy.deploy.jam_info
 author:
-  - jampy.deploy contributors
+  - jampy.deploy contributors (@jampy-deploy)
 """
 
 EXAMPLES = r"""

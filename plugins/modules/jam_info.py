@@ -36,7 +36,7 @@ options:
 seealso:
   - module: jampy.deploy.jam_export
 author:
-  - jampy.deploy contributors
+  - jampy.deploy contributors (@jampy-deploy)
 """
 
 EXAMPLES = r"""

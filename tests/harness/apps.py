@@ -16,7 +16,6 @@ from pathlib import Path
 
 from . import jamenv
 from .databases import SQLITE, ProjectDatabase
-from .projects import create_project  # noqa: F401  (re-exported: apps are built in these)
 
 
 def build(project_dir, ops, timeout=900):
@@ -96,8 +95,8 @@ def resize_field(item, field_name, size):
 
 def add_index(item, fields, unique=False, name=None):
     """fields: names or [name, descending] pairs; name defaults to the Builder's."""
-    op = {"op": "add_index", "item": item, "fields": [f if isinstance(f, str) else list(f)
-                                                       for f in fields], "unique": unique}
+    fields = [f if isinstance(f, str) else list(f) for f in fields]
+    op = {"op": "add_index", "item": item, "fields": fields, "unique": unique}
     if name:
         op["name"] = name
     return op

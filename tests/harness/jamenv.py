@@ -71,7 +71,7 @@ def run_jamside_script(script, *args, cwd=None, timeout=600, check=True, env=Non
     full_env.update(env or {})
     result = subprocess.run(
         [jam_python(), str(script), *map(str, args)],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env,
+        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env, check=False,
     )
     if check and result.returncode != 0:
         raise RuntimeError(

@@ -1,4 +1,5 @@
-"""Jam.py project folders made the way users make them: the project script, or the sdist demo."""
+"""Jam.py project folders made the way users make them, and Jam.py's own import into them."""
+import json
 import shutil
 from pathlib import Path
 
@@ -19,3 +20,12 @@ def copy_demo(path):
     path = Path(path)
     shutil.copytree(jamenv.sdist_root() / "demo", path)
     return path
+
+
+def jam_import(project, zip_path):
+    """Jam.py's own import, in-process (the Builder's Import without the HTTP upload), of a
+    private copy of the zip (Jam.py deletes what it imports); returns its result."""
+    project = Path(project)
+    copy = project.parent / f"{project.name}-{Path(zip_path).name}"
+    shutil.copy(zip_path, copy)
+    return json.loads(jamenv.run_jamside("jam_import.py", project, copy).stdout)

@@ -8,7 +8,6 @@ re-exported to the same metadata.
 """
 import json
 import shutil
-import time
 import zipfile
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from ansible_collections.jampy.deploy.plugins.module_utils.engine import archive, export, jamdefs
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.metadata import Metadata
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from tests.harness import apps, databases, jamenv, projects
+from tests.harness import jamenv, projects
 from tests.harness.admin_dump import dump_admin
 from tests.harness.server import RESPONSE, JamServer
 
@@ -33,41 +32,16 @@ def demo_zips(tmp_path):
     return dev, theirs, Path(ours.dest)
 
 
-@pytest.fixture
-def target_factory(tmp_path, request):
-    """Fresh completed projects for a database kind: ``make(name)``."""
-    made = []
-
-    def make(kind, name):
-        if kind == "sqlite":
-            db = databases.ProjectDatabase(databases.SQLITE, str(tmp_path / f"{name}.sqlite"))
-        else:
-            server = databases.SERVERS[kind]
-            db = server.create()
-            made.append((server, db))
-        project = projects.create_project(tmp_path / name)
-        apps.build(project, [apps.complete(db, name="Demo", item_name="demo")])
-        return project, db
-
-    yield make
-    for server, db in made:
-        server.drop(db)
-
-
 def jam_import(project, zip_path):
-    """Jam.py's own import, in-process (the Builder's Import without the HTTP upload)."""
-    copy = project.parent / f"{project.name}-{zip_path.name}"
-    shutil.copy(zip_path, copy)
-    result = json.loads(jamenv.run_jamside("jam_import.py", project, copy).stdout)
+    result = projects.jam_import(project, zip_path)
     assert result["success"], result
-    return result
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_our_zip_imports_into_jam_like_jams_own(kind, demo_zips, target_factory):
+def test_our_zip_imports_into_jam_like_jams_own(kind, demo_zips, target_project):
     dev, theirs, ours = demo_zips
-    target_theirs, _ = target_factory(kind, "from-theirs")
-    target_ours, db = target_factory(kind, "from-ours")
+    target_theirs = target_project(kind, "from-theirs", "demo")
+    target_ours = target_project(kind, "from-ours", "demo")
     jam_import(target_theirs, theirs)
     jam_import(target_ours, ours)
 
@@ -84,11 +58,11 @@ def test_our_zip_imports_into_jam_like_jams_own(kind, demo_zips, target_factory)
         assert client.status("load") == RESPONSE
 
 
-def test_jam_imports_our_zip_from_the_migration_folder(demo_zips, target_factory):
+def test_jam_imports_our_zip_from_the_migration_folder(demo_zips, target_project):
     _dev, theirs, ours = demo_zips
-    reference, _ = target_factory("postgresql", "reference")
+    reference = target_project("postgresql", "reference", "demo")
     jam_import(reference, theirs)
-    target, _ = target_factory("postgresql", "migrated")
+    target = target_project("postgresql", "migrated", "demo")
     (target / "migration").mkdir()
     shutil.copy(ours, target / "migration" / ours.name)
 

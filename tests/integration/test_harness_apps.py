@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.harness import apps
+from tests.harness import apps, projects
 from tests.harness.databases import HOST
 
 
@@ -140,7 +140,7 @@ def shop(request, tmp_path):
     kind = request.param
     db = apps.sqlite_database() if kind == "sqlite" else \
         request.getfixturevalue({"postgresql": "pg_database", "mysql": "mysql_database"}[kind])
-    project = apps.create_project(tmp_path / "shop")
+    project = projects.create_project(tmp_path / "shop")
     summary = apps.build(project, [apps.complete(db), *apps.SHOP_APP])
     return kind, project, db, summary
 
@@ -269,7 +269,7 @@ def test_shop_app_admin_rows(shop):
 
 
 def test_evolution_steps_on_postgresql(tmp_path, pg_database):
-    project = apps.create_project(tmp_path / "shop")
+    project = projects.create_project(tmp_path / "shop")
     apps.build(project, [apps.complete(pg_database), *apps.SHOP_APP])
     before, _ = pg_schema(pg_database)
     summary = apps.build(project, apps.SHOP_EVOLUTION)
@@ -311,7 +311,7 @@ def test_evolution_steps_on_postgresql(tmp_path, pg_database):
 
 
 def test_generate_small_project_on_sqlite(tmp_path):
-    project = apps.create_project(tmp_path / "gen")
+    project = projects.create_project(tmp_path / "gen")
     summary = apps.build(project, [apps.complete(apps.sqlite_database("gen.sqlite"), "Gen", "gen"),
                                    apps.generate(4, fields_per_item=6, indexes_per_item=3)])
     # item i has lookups (with foreign keys) to the two items before it

@@ -71,6 +71,11 @@ def raw_task(content):
     return build
 
 
+def roles(fields, records):
+    """A task.dat whose sys_roles entry is the given one."""
+    return task_data(sys_roles={"fields": fields, "records": records})
+
+
 def raw_file(content):
     def build(path):
         path.write_bytes(content)
@@ -118,26 +123,21 @@ HOSTILE = {
     "db_type_string": (lambda p: make_zip(p, [], task_data(db_type="1")), "not a Jam.py database type"),
     "missing_table": (lambda p: make_zip(p, [], {k: v for k, v in task_data().items()
                                                  if k != "sys_fields"}), "no 'sys_fields' entry"),
-    "fields_not_list": (lambda p: make_zip(p, [], task_data(sys_roles={"fields": "id", "records": []})),
+    "fields_not_list": (lambda p: make_zip(p, [], roles("id", [])),
                         "sys_roles.fields must be a list"),
-    "records_not_list": (lambda p: make_zip(p, [], task_data(sys_roles={"fields": ["id"], "records": {}})),
+    "records_not_list": (lambda p: make_zip(p, [], roles(["id"], {})),
                          "sys_roles.records must be a list"),
-    "short_record": (lambda p: make_zip(p, [], task_data(sys_roles={"fields": ["id", "f_name"],
-                                                                    "records": [[1]]})),
+    "short_record": (lambda p: make_zip(p, [], roles(["id", "f_name"], [[1]])),
                      "records[0] must be a list of at least 2"),
-    "nested_value": (lambda p: make_zip(p, [], task_data(sys_roles={"fields": ["id", "f_name"],
-                                                                     "records": [[1, {"a": 1}]]})),
+    "nested_value": (lambda p: make_zip(p, [], roles(["id", "f_name"], [[1, {"a": 1}]])),
                      "must be a string, number or null"),
-    "string_id": (lambda p: make_zip(p, [], task_data(sys_roles={"fields": ["id", "f_name"],
-                                                                  "records": [["1", "x"]]})),
+    "string_id": (lambda p: make_zip(p, [], roles(["id", "f_name"], [["1", "x"]])),
                   "must be an integer"),
-    "duplicate_id": (lambda p: make_zip(p, [], task_data(sys_roles={"fields": ["id", "f_name"],
-                                                                     "records": [[1, "a"], [1, "b"]]})),
+    "duplicate_id": (lambda p: make_zip(p, [], roles(["id", "f_name"], [[1, "a"], [1, "b"]])),
                      "two records with id 1"),
-    "no_id_field": (lambda p: make_zip(p, [], task_data(sys_roles={"fields": ["f_name"], "records": []})),
+    "no_id_field": (lambda p: make_zip(p, [], roles(["f_name"], [])),
                     "has no 'id' field"),
-    "bad_field_name": (lambda p: make_zip(p, [], task_data(sys_roles={"fields": ["id", "x; drop"],
-                                                                       "records": []})),
+    "bad_field_name": (lambda p: make_zip(p, [], roles(["id", "x; drop"], [])),
                        "invalid field name"),
     "sql_in_table_name": (lambda p: make_zip(p, [], task_data(sys_items=items_record(
         f_table_name='X"; DROP TABLE "SYS_USERS'))), "not a safe database identifier"),
@@ -197,7 +197,6 @@ def test_unknown_top_level_entries_are_reported_not_loaded(tmp_path):
 
 
 def test_lookup_texts_after_the_named_fields_are_ignored(tmp_path):
-    data = task_data(sys_roles={"fields": ["id", "deleted", "f_name"],
-                                "records": [[1, 0, "Administrator", "extra text"]]})
+    data = roles(["id", "deleted", "f_name"], [[1, 0, "Administrator", "extra text"]])
     result = archive.read_archive(make_zip(tmp_path / "texts.zip", [], data), SMALL)
     assert result.metadata["sys_roles"].rows == {1: {"id": 1, "deleted": 0, "f_name": "Administrator"}}

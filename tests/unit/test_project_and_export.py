@@ -130,7 +130,7 @@ def make_site(tmp_path):
 def test_export_takes_the_files_jam_exports_and_skips_symlinks(tmp_path):
     proj = make_site(tmp_path)
     files, warnings = export.project_files(proj.path)
-    assert [a for a, _ in files] == [
+    assert [arcname for arcname, path in files] == [
         "app.js", "css/project.css", "index.html", "js/demo.js", "reports/invoice.ods",
         "static/builder/b.js", "static/img/a.png", "static/js/lib.js", "templates.html",
         "utils/helper.py"]

@@ -292,7 +292,7 @@ def _table_from_entry(name, entry, known_fields):
         if row_id in rows:
             raise ArchiveError(f"task.dat {name} has two records with id {row_id}")
         rows[row_id] = row
-    return AdminTable(name, [f for _, f in kept], rows)
+    return AdminTable(name, [name for position, name in kept], rows)
 
 
 def _checked_value(table, n, field_name, value):

@@ -111,5 +111,5 @@ def export_project(project, dest, force=True, check_mode=False, now=None):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return ExportResult(dest, sha, changed, size, metadata.counts(), [a for a, _ in files],
+    return ExportResult(dest, sha, changed, size, metadata.counts(), [arcname for arcname, path in files],
                         warnings)

@@ -3,6 +3,7 @@
 The first line is the result text upper-cased, in the project's language (facts §7);
 the project's langs.sqlite supplies the translations, English is always known.
 """
+import datetime
 import re
 import sqlite3
 from contextlib import closing
@@ -12,6 +13,7 @@ from .admin_db import connect_readonly
 from .errors import JamDeployError
 
 _LOG_NAME = re.compile(r"^import_(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)\.log$")
+_ONE_SECOND = datetime.timedelta(seconds=1)
 RESULT_KEYS = {"import_success": "success", "import_errors": "errors",
                "import_failed": "failed"}
 _ENGLISH = {
@@ -19,6 +21,72 @@ _ENGLISH = {
     "The metadata have been imported with errors": "errors",
     "The metadata have not been imported": "failed",
 }
+# Progress lines of Jam.py's import, in its order, with their English texts.
+PROGRESS = {
+    "import_reading_data": "Import: reading data",
+    "import_checking_integrity": "Import: checking data integrity",
+    "import_analyzing": "Import: analyzing changes",
+    "import_waiting_close": "Import: waiting for connections to close",
+    "import_changing_db": "Import: applying changes to the database",
+    "import_changing_admin": "Import: applying changes to admin.sqlite",
+    "import_copying": "Import: copying files",
+}
+_RESULT_TEXTS = {result: text for text, result in _ENGLISH.items()}
+
+
+def _translations(project_path, language, keys):
+    """Texts for ``keys`` in the project's language, from its langs.sqlite when it has one."""
+    langs = Path(project_path) / "langs.sqlite"
+    if not langs.is_file() or not language:
+        return {}
+    marks = ", ".join("?" * len(keys))
+    try:
+        with closing(connect_readonly(langs)) as con:
+            return dict(con.execute(
+                "SELECT k.F_KEYWORD, v.F_VALUE FROM JAM_LANG_KEYS k JOIN JAM_LANG_VALUES v "
+                f"ON v.F_KEY = k.ID WHERE v.F_LANG = ? AND k.F_KEYWORD IN ({marks})",
+                (language, *keys)).fetchall())
+    except (sqlite3.Error, JamDeployError):
+        return {}
+
+
+class ImportLog:
+    """An import log in Jam.py's format: the result upper-cased, a blank line, then each
+    progress line as "\n<text>\n", each statement as "\n<sql>", each error as "\n<error>"."""
+
+    def __init__(self, project_path, language=1):
+        self.project_path = Path(project_path)
+        keys = list(PROGRESS) + list(RESULT_KEYS)
+        self.texts = {**PROGRESS, **{k: _RESULT_TEXTS[v] for k, v in RESULT_KEYS.items()}}
+        self.texts.update({k: v for k, v in
+                           _translations(project_path, language, keys).items() if v})
+        self.body = ""
+        self.lines = []  # (kind, text) for callers that show progress
+
+    def progress(self, key):
+        text = self.texts[key]
+        self.body += f"\n{text}\n"
+        self.lines.append(("progress", text))
+
+    def sql(self, statement):
+        self.body += f"\n{statement}"
+        self.lines.append(("sql", statement))
+
+    def error(self, message):
+        self.body += f"\n{message}"
+        self.lines.append(("error", message))
+
+    def write(self, result, now):
+        """Write ``logs/import_<time>.log``; ``result`` is success, errors or failed."""
+        folder = self.project_path / "logs"
+        folder.mkdir(exist_ok=True)
+        key = next(k for k, v in RESULT_KEYS.items() if v == result)
+        path = folder / f"import_{now.strftime('%Y-%m-%d_%H-%M-%S')}.log"
+        while path.exists():  # one file per attempt, even two in one second
+            now += _ONE_SECOND
+            path = folder / f"import_{now.strftime('%Y-%m-%d_%H-%M-%S')}.log"
+        path.write_text(f"{self.texts[key].upper()}\n\n{self.body}", encoding="utf-8")
+        return path
 
 
 def import_logs(project_path):

@@ -103,8 +103,8 @@ class Metadata:
                 values = []
                 for field in fields:
                     value = row.get(field)
-                    if field in idents and isinstance(value, str):
-                        value = value.upper()
+                    if field in idents:
+                        value = (value or "").upper()
                     elif isinstance(value, bool):
                         value = int(value)
                     values.append(value)

@@ -86,7 +86,10 @@ class Project:
             values["production"] = (self.path / params.PRODUCTION_FILE_70).exists()
         return values
 
-    def metadata(self):
+    def metadata(self, for_import=False):
+        """The metadata rows; Jam.py's Export takes DELETED = 0 rows, its import every row
+        not marked DELETED = 1 (those it removes first, see ``soft_deleted_counts``)."""
+        where = ' WHERE "DELETED" IS NOT 1' if for_import else ' WHERE "DELETED" = 0'
         layout = self.layout
         tables = {}
         with self._connect() as con:
@@ -96,11 +99,20 @@ class Project:
                 rows = []
                 if table in self.columns:
                     rows = admin_db.select_rows(con, table, self.columns[table], fields,
-                                                where=' WHERE "DELETED" = 0')
+                                                where=where)
                 tables[name] = AdminTable(name, fields, {row["id"]: row for row in rows})
         return Metadata(self.connection()["db_type"], layout, tables)
+
+    def soft_deleted_counts(self):
+        counts = {}
+        with self._connect() as con:
+            for name in jamdefs.METADATA_TABLES[self.layout]:
+                table = name.upper()
+                if table in self.columns and "DELETED" in map(str.upper, self.columns[table]):
+                    counts[name] = con.execute(
+                        f'SELECT COUNT(*) FROM "{table}" WHERE "DELETED" = 1').fetchone()[0]
+        return counts
 
     def migration_files(self):
         folder = self.path / "migration"
         return sorted(os.listdir(folder)) if folder.is_dir() else []
-

@@ -240,3 +240,25 @@ def _foreign_key(metadata, index):
         return None
     return ForeignKey(index["f_index_name"], (key_field["f_db_field_name"],),
                       ref_item["f_table_name"], (ref_pk["f_db_field_name"],), index["id"])
+
+
+def describe_schema(schema):
+    """The schema as readable text, one table after another (for --diff)."""
+    lines = []
+    for name in sorted(schema.tables):
+        table = schema.tables[name]
+        lines.append(f"table {name}")
+        for c in table.columns:
+            extras = [" PRIMARY KEY" if c.primary_key else "",
+                      " AUTO_INCREMENT" if c.autoincrement else "",
+                      f" DEFAULT nextval({c.sequence})" if c.sequence else ""]
+            lines.append(f"  {c.name} {c.type}{''.join(extras)}")
+        for i in sorted(table.indexes, key=lambda i: i.name):
+            cols = ", ".join(n + (" DESC" if d else "") for n, d in i.columns)
+            lines.append(f"  {'unique ' if i.unique else ''}index {i.name} ({cols})")
+        for fk in sorted(table.foreign_keys, key=lambda f: f.name or ""):
+            lines.append(f"  foreign key {fk.name} ({', '.join(fk.columns)}) references "
+                         f"{fk.ref_table} ({', '.join(fk.ref_columns)})")
+    for seq in sorted(schema.sequences):
+        lines.append(f"sequence {seq}")
+    return "\n".join(lines) + "\n"

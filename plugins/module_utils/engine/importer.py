@@ -1,0 +1,254 @@
+"""The import protocol: a metadata archive into a production project, while Jam.py runs.
+
+lock → read and check → plan (before any maintenance window) → maintenance on →
+import delay → DDL and admin.sqlite as one unit where the database allows → files →
+log → maintenance off with version bumps → unlock. An empty plan changes nothing at
+all: no maintenance window, no version bump, no log.
+"""
+import datetime
+import filecmp
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from contextlib import closing
+from dataclasses import dataclass, field
+
+from . import admin_changes, ddl, incoming, jamdefs, protocol
+from .archive import read_archive
+from .errors import JamDeployError
+from .import_log import ImportLog
+from .locking import METADATA_IMPORT, project_lock
+from .plan import build_plan
+from .project import Project
+
+# Databases whose DDL takes part in a transaction (facts §4.8, platform notes for SQLite).
+TRANSACTIONAL_DDL = {jamdefs.SQLITE, jamdefs.POSTGRESQL}
+
+
+class ImportFailed(JamDeployError):
+    """The import stopped; the message names the statement and the database error."""
+
+    def __init__(self, message, result):
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass
+class ImportResult:
+    changed: bool = False
+    plan: dict = field(default_factory=dict)
+    statements: list = field(default_factory=list)   # DDL, in order
+    executed: list = field(default_factory=list)     # DDL actually sent
+    admin_changes: list = field(default_factory=list)  # readable lines
+    files: list = field(default_factory=list)
+    log_file: str = None
+    versions: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    progress: list = field(default_factory=list)
+
+
+def check_integrity(current, archived):
+    """Jam.py's rule: an item ID keeps its type and its table (facts §4.3)."""
+    errors = []
+    for item_id, old in current.items.items():
+        new = archived.items.get(item_id)
+        if new is None:
+            continue
+        if old.get("type_id") != new.get("type_id"):
+            errors.append(f"Items with ID {item_id} ({old.get('f_item_name')}, "
+                          f"{new.get('f_item_name')}) have different type values")
+        elif old.get("f_table_name") and (old["f_table_name"] or "").upper() != (
+                new.get("f_table_name") or "").upper():
+            errors.append(f"Items with ID {item_id} ({old.get('f_item_name')}, "
+                          f"{new.get('f_item_name')}) have different database tables "
+                          f"({old.get('f_table_name')}, {new.get('f_table_name')})")
+    if errors:
+        raise JamDeployError("the archive does not fit this project (nothing was changed):\n"
+                             + "\n".join(errors))
+
+
+class Importer:
+    def __init__(self, project_path, archive_path, import_delay=None, lock_timeout=None,
+                 engine_factory=None, report=None):
+        self.project_path = project_path
+        self.project = None
+        self.plan = None
+        self.archive_path = archive_path
+        self.import_delay = import_delay
+        self.lock_timeout = lock_timeout
+        self.engine_factory = engine_factory
+        self.report = report or (lambda line: None)
+        self.result = ImportResult()
+
+    # -- planning (read-only) -----------------------------------------------------------
+    def prepare(self):
+        project = self.project
+        connection = project.connection()
+        if connection["db_type"] is None:
+            raise JamDeployError(f"the project {project.path} has no database connection yet; "
+                                 "complete it first (jampy.deploy.jam_project)")
+        self.db_type = connection["db_type"]
+        self.archive = read_archive(self.archive_path)
+        current = project.metadata(for_import=True)
+        check_integrity(current, self.archive.metadata)
+        desired = incoming.prepare(self.archive.metadata, current, self.db_type)
+        self.plan = build_plan(current, desired, self.db_type, project.soft_deleted_counts())
+        self.rendered = ddl.render_plan(self.plan, self.db_type)
+        self.admin_sql = admin_changes.admin_statements(self.plan.admin, project.columns)
+        self.workdir = tempfile.mkdtemp(prefix="jampy-import-")
+        try:
+            self.archive.extract_files(self.workdir)
+            self.file_changes = self._file_changes()
+        except BaseException:
+            self.cleanup()
+            raise
+        result = self.result
+        result.plan = self.plan.summary()
+        result.plan["files"] = len(self.file_changes)
+        result.statements = [sql for step, sqls in self.rendered for sql in sqls]
+        result.admin_changes = [c.describe() for c in self.plan.admin]
+        result.files = self.file_changes
+        result.warnings.extend(self.archive.warnings)
+        result.changed = not self.plan.empty or bool(self.file_changes)
+        return result
+
+    def _file_changes(self):
+        changes = []
+        root = os.path.realpath(self.project.path)
+        for name in self.archive.files:
+            target = os.path.join(root, *name.split("/"))
+            if os.path.commonpath([root, os.path.realpath(target)]) != root:
+                raise JamDeployError(f"archive file {name} would be written outside the "
+                                     f"project through a symbolic link in {root}")
+            source = os.path.join(self.workdir, *name.split("/"))
+            if not (os.path.isfile(target) and filecmp.cmp(source, target, shallow=False)):
+                changes.append(name)
+        return changes
+
+    def cleanup(self):
+        if getattr(self, "workdir", None):
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    # -- applying -----------------------------------------------------------------------
+    def run(self, check_mode=False):
+        """Plan, and unless ``check_mode`` apply; returns ImportResult or raises."""
+        self.project = Project(self.project_path)
+        if check_mode:
+            try:
+                return self.prepare()
+            finally:
+                self.cleanup()
+        with project_lock(self.project.path, METADATA_IMPORT, self.lock_timeout,
+                          on_wait=lambda p: self.report(f"waiting for {p}")):
+            try:
+                self.prepare()
+                if self.result.changed:
+                    self._apply()
+                return self.result
+            finally:
+                self.cleanup()
+
+    def _apply(self):
+        project, result = self.project, self.result
+        log = ImportLog(project.path, project.parameters()["language"])
+        admin_path = project.admin_path
+        delay = self.import_delay
+        if delay is None:
+            delay = project.parameters()["import_delay"]
+        success = False
+        try:
+            protocol.maintenance_on(project.path, admin_path)
+            self.report("maintenance on")
+            for key in ("import_reading_data", "import_checking_integrity", "import_analyzing"):
+                log.progress(key)
+            if delay:
+                log.progress("import_waiting_close")
+                self.report(f"import delay: waiting {delay} s")
+                time.sleep(delay)
+            self._apply_database_and_admin(log)
+            log.progress("import_copying")
+            self._copy_files()
+            success = True
+        except ImportFailed as exc:
+            log.error(str(exc))
+            raise
+        except JamDeployError as exc:
+            log.error(str(exc))
+            raise ImportFailed(str(exc), result) from None
+        finally:
+            result.versions = protocol.maintenance_off(project.path, admin_path, success)
+            self.report("maintenance off")
+            result.log_file = str(log.write("success" if success else "failed",
+                                            datetime.datetime.now()))
+            result.progress = log.lines
+
+    def _apply_database_and_admin(self, log):
+        log.progress("import_changing_db")
+        engine = self.engine_factory(self.project.connection()) if self.rendered else None
+        transactional = self.db_type in TRANSACTIONAL_DDL
+        conn = engine.connect() if engine else None
+        try:
+            # MySQL commits each DDL statement by itself; the others wait for our commit.
+            trans = conn.begin() if conn is not None else None
+            self._execute_ddl(conn, log, transactional)
+            log.progress("import_changing_admin")
+            backup = str(self.project.path / "_admin.sqlite")
+            # Jam.py's own convention: a leftover _admin.sqlite is restored at its next start.
+            shutil.copyfile(self.project.admin_path, backup)
+            try:
+                self._execute_admin(log)
+                if trans is not None:
+                    trans.commit()
+            except BaseException:
+                os.replace(backup, self.project.admin_path)
+                raise
+            os.remove(backup)
+        finally:
+            if conn is not None:
+                conn.close()
+            if engine is not None:
+                engine.dispose()
+
+    def _execute_ddl(self, conn, log, transactional):
+        for step, sqls in self.rendered:
+            self.report(step.describe())
+            for sql in sqls:
+                log.sql(sql)
+                try:
+                    conn.exec_driver_sql(sql)
+                except Exception as exc:  # the driver's error, reported with the statement
+                    error = getattr(exc, "orig", exc)
+                    ran = ("rolled back: the database and admin.sqlite are unchanged"
+                           if transactional else
+                           f"{len(self.result.executed)} statements before it were applied "
+                           "and are not rolled back by this database; admin.sqlite is "
+                           "unchanged")
+                    raise ImportFailed(f"statement failed: {sql}\n{str(error).strip()}\n"
+                                       f"The import was {ran}.", self.result) from None
+                self.result.executed.append(sql)
+
+    def _execute_admin(self, log):
+        with closing(sqlite3.connect(str(self.project.admin_path), timeout=30,
+                                     isolation_level=None)) as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, params in self.admin_sql:
+                    con.execute(sql, params)
+                con.execute("COMMIT")
+            except sqlite3.Error as exc:
+                con.execute("ROLLBACK")
+                raise ImportFailed(f"admin.sqlite change failed: {exc}", self.result) from None
+
+    def _copy_files(self):
+        for name in self.file_changes:
+            source = os.path.join(self.workdir, *name.split("/"))
+            target = os.path.join(str(self.project.path), *name.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            handle, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".jampy-")
+            os.close(handle)
+            shutil.copyfile(source, temp)
+            os.chmod(temp, 0o644)
+            os.replace(temp, target)

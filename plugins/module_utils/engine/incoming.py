@@ -1,0 +1,100 @@
+"""Archive metadata made ready for one target project, the way Jam.py's import reads it.
+
+- Identifiers take the target database's case when the archive comes from another
+  database type (facts §4.5), and Firebird's index-level DESC flag is translated.
+- Hidden fields keep the target's values for existing rows and are empty for new rows
+  (facts §4.4); new items on databases with generators get ``<TABLE>_SEQ`` (facts §4.6).
+- Only fields the target's admin tables know are kept (Jam.py drops unknown file fields).
+"""
+import json
+
+from . import jamdefs as j
+from .errors import JamDeployError
+from .metadata import AdminTable, Metadata
+
+# Databases whose Jam.py module has NEED_GENERATOR, per layout (facts §4.8).
+_NEEDS_GENERATOR = {j.LAYOUT_54: {j.FIREBIRD, j.POSTGRESQL, j.ORACLE},
+                    j.LAYOUT_70: {j.FIREBIRD, j.ORACLE}}
+
+
+def check_layouts(current, archived):
+    if current.layout != archived.layout:
+        raise JamDeployError(
+            f"the archive holds Jam.py {archived.layout} metadata but the project is a Jam.py "
+            f"{current.layout} project; export it again with the Jam.py version the project "
+            "runs (Jam.py cannot import across these versions either)")
+
+
+def prepare(archived, current, target_db_type):
+    """The admin rows the target should hold after importing ``archived``."""
+    check_layouts(current, archived)
+    tables = {}
+    for name, table in archived.tables.items():
+        target = current.tables.get(name)
+        known = target.fields if target is not None else table.fields
+        fields = [f for f in table.fields if f in known]
+        rows = {row_id: {f: row.get(f) for f in fields} for row_id, row in table.rows.items()}
+        if archived.db_type != target_db_type:
+            _convert_identifiers(name, rows, target_db_type)
+        _keep_hidden(name, rows, target)
+        tables[name] = AdminTable(name, _with_hidden(name, fields, known), rows)
+    if archived.db_type != target_db_type and j.FIREBIRD in (archived.db_type, target_db_type):
+        _convert_firebird_indexes(tables["sys_indices"].rows, target_db_type)
+    _assign_generators(tables["sys_items"].rows, current, target_db_type)
+    return Metadata(target_db_type, archived.layout, tables)
+
+
+def _with_hidden(name, fields, known):
+    hidden = [f for f in j.HIDDEN_FIELDS.get(name, ()) if f in known and f not in fields]
+    return list(fields) + sorted(hidden)
+
+
+def _convert_identifiers(name, rows, db_type):
+    # Jam.py reads a NULL text field as '' and writes the converted value back.
+    for field in j.IDENTIFIER_FIELDS.get(name, ()):
+        for row in rows.values():
+            if field in row:
+                row[field] = j.identifier_case(db_type, row[field] or "")
+
+
+def _keep_hidden(name, rows, target):
+    hidden = j.HIDDEN_FIELDS.get(name, ())
+    for row_id, row in rows.items():
+        existing = target.rows.get(row_id) if target is not None else None
+        for field in hidden:
+            if target is None or field in target.fields:
+                row[field] = existing.get(field) if existing else None
+
+
+def _convert_firebird_indexes(rows, target_db_type):
+    """Firebird has one DESC flag per index, the others one per column (facts §4.5)."""
+    for row in rows.values():
+        try:
+            entries = json.loads(row.get("f_fields_list") or "null")
+        except ValueError:
+            continue
+        if not entries:
+            continue
+        if target_db_type == j.FIREBIRD:
+            desc = bool(row.get("descending"))
+            entries = [[entry[0], desc] for entry in entries]
+        else:
+            row["descending"] = entries[0][1]
+        row["f_fields_list"] = json.dumps(entries)
+
+
+def _assign_generators(items, current, db_type):
+    if db_type not in _NEEDS_GENERATOR[current.layout]:
+        return
+    for item_id, row in items.items():
+        if item_id in current.items or row.get("f_gen_name"):
+            continue
+        if not row.get("f_primary_key") or row.get("f_virtual_table"):
+            continue
+        if current.layout == j.LAYOUT_70:
+            if row.get("f_copy_of"):
+                continue
+            name = f"{row['f_primary_key']}_{row['f_table_name']}_SEQ"
+        else:
+            name = f"{row['f_table_name']}_SEQ"
+        row["f_gen_name"] = j.identifier_case(db_type, name)

@@ -1,0 +1,261 @@
+"""Compare → Plan: typed steps that take a project database and admin.sqlite from their
+current metadata to the imported one. The plan is data; ``ddl`` renders it as SQL.
+
+Schema objects are matched by the IDs of the admin rows behind them (table = item ID,
+column = field ID, index or foreign key = index ID), as Jam.py matches rows, so a
+renamed column is a rename and not a drop and an add. Jam.py quirks fixed here on
+purpose: a changed index or foreign key is dropped and re-created (Jam.py only updates
+the admin row); a changed column size or type is altered (Jam.py fails or ignores it);
+SQLite tables are rebuilt when a column is dropped, renamed or retyped, or a foreign
+key changes (Jam.py refuses to import into a SQLite project that has tables).
+"""
+from dataclasses import dataclass, field
+from . import jamdefs as j
+from .admin_changes import admin_changes
+from .schema import Column, ForeignKey, Index, Table, schema_from_metadata
+
+
+@dataclass(frozen=True)
+class CreateSequence:
+    name: str
+
+    def describe(self):
+        return f"create sequence {self.name}"
+
+
+@dataclass(frozen=True)
+class DropSequence:
+    name: str
+
+    def describe(self):
+        return f"drop sequence {self.name}"
+
+
+@dataclass(frozen=True)
+class SequenceOwnedBy:
+    name: str
+    table: str
+    column: str
+
+    def describe(self):
+        return f"sequence {self.name} owned by {self.table}.{self.column}"
+
+
+@dataclass(frozen=True)
+class CreateTable:
+    table: Table
+    inline_foreign_keys: bool = False  # SQLite declares foreign keys in CREATE TABLE
+
+    def describe(self):
+        return f"create table {self.table.name}"
+
+
+@dataclass(frozen=True)
+class DropTable:
+    table: Table
+
+    def describe(self):
+        return f"drop table {self.table.name}"
+
+
+@dataclass(frozen=True)
+class AddColumn:
+    table: str
+    column: Column
+
+    def describe(self):
+        return f"add column {self.table}.{self.column.name} {self.column.type}"
+
+
+@dataclass(frozen=True)
+class DropColumn:
+    table: str
+    column: Column
+
+    def describe(self):
+        return f"drop column {self.table}.{self.column.name}"
+
+
+@dataclass(frozen=True)
+class RenameColumn:
+    table: str
+    old: Column
+    new: Column
+
+    def describe(self):
+        return f"rename column {self.table}.{self.old.name} to {self.new.name}"
+
+
+@dataclass(frozen=True)
+class AlterColumnType:
+    table: str
+    old: Column
+    new: Column
+
+    def describe(self):
+        return f"alter column {self.table}.{self.new.name} {self.old.type} → {self.new.type}"
+
+
+@dataclass(frozen=True)
+class RebuildTable:
+    """SQLite "move and copy": a new table, rows copied by field ID, the old one replaced."""
+    old: Table
+    new: Table
+    copy_columns: tuple  # ((new column, old column), ...) for the kept columns
+
+    def describe(self):
+        return f"rebuild table {self.new.name} (move and copy)"
+
+
+@dataclass(frozen=True)
+class CreateIndex:
+    table: str
+    index: Index
+
+    def describe(self):
+        return f"create index {self.index.name} on {self.table}"
+
+
+@dataclass(frozen=True)
+class DropIndex:
+    table: str
+    index: Index
+
+    def describe(self):
+        return f"drop index {self.index.name} on {self.table}"
+
+
+@dataclass(frozen=True)
+class AddForeignKey:
+    table: str
+    foreign_key: ForeignKey
+
+    def describe(self):
+        return f"add foreign key {self.foreign_key.name} on {self.table}"
+
+
+@dataclass(frozen=True)
+class DropForeignKey:
+    table: str
+    foreign_key: ForeignKey
+
+    def describe(self):
+        return f"drop foreign key {self.foreign_key.name} on {self.table}"
+
+
+# Changes that lose data when rows exist; the destructive-change guard looks at these.
+DESTRUCTIVE = (DropTable, DropColumn)
+
+
+@dataclass
+class Plan:
+    steps: list                     # schema steps, in execution order
+    admin: list                     # admin_changes.RowChange
+    current_schema: object = None
+    desired_schema: object = None
+    warnings: list = field(default_factory=list)
+
+    @property
+    def empty(self):
+        return not self.steps and not self.admin
+
+    def summary(self):
+        counts = {}
+        for step in self.steps:
+            name = type(step).__name__
+            counts[name] = counts.get(name, 0) + 1
+        admin = {}
+        for change in self.admin:
+            key = f"{change.table}.{change.kind}"
+            admin[key] = admin.get(key, 0) + 1
+        return {"schema": counts, "admin": admin}
+
+
+def build_plan(current, desired, db_type, soft_deleted=None):
+    """Plan from the project's ``current`` metadata to ``desired`` (see incoming.prepare)."""
+    old = schema_from_metadata(current, db_type)
+    new = schema_from_metadata(desired, db_type)
+    steps = schema_steps(old, new, db_type)
+    return Plan(steps, admin_changes(current, desired, soft_deleted or {}), old, new)
+
+
+def _by(items, key):
+    return {getattr(i, key): i for i in items if getattr(i, key) is not None}
+
+
+def schema_steps(old, new, db_type):
+    sqlite = db_type == j.SQLITE
+    old_tables, new_tables = _by(old.tables.values(), "item_id"), _by(new.tables.values(), "item_id")
+    drop_fks, drop_indexes, drop_tables, columns, creates, add_indexes, add_fks = (
+        [], [], [], [], [], [], [])
+
+    for item_id, table in old_tables.items():
+        if item_id not in new_tables:
+            drop_tables.append(DropTable(table))
+            drop_tables.extend(DropSequence(c.sequence) for c in table.columns if c.sequence)
+
+    for item_id, table in new_tables.items():
+        before = old_tables.get(item_id)
+        if before is None:
+            creates.extend(_create_table(table, sqlite))
+            add_indexes.extend(CreateIndex(table.name, i) for i in table.indexes)
+            if not sqlite:
+                add_fks.extend(AddForeignKey(table.name, fk) for fk in table.foreign_keys)
+            continue
+        column_steps, rebuild = _column_steps(before, table, sqlite)
+        removed_i, added_i = _changed(before.indexes, table.indexes, "index_id")
+        removed_f, added_f = _changed(before.foreign_keys, table.foreign_keys, "index_id")
+        if sqlite and (rebuild or removed_f or added_f):
+            columns.append(_rebuild(before, table))  # indexes and FKs come with the rebuild
+            continue
+        columns.extend(column_steps)
+        drop_indexes.extend(DropIndex(before.name, i) for i in removed_i)
+        add_indexes.extend(CreateIndex(table.name, i) for i in added_i)
+        drop_fks.extend(DropForeignKey(before.name, fk) for fk in removed_f)
+        add_fks.extend(AddForeignKey(table.name, fk) for fk in added_f)
+
+    return drop_fks + drop_indexes + drop_tables + columns + creates + add_indexes + add_fks
+
+
+def _create_table(table, sqlite):
+    sequences = [c for c in table.columns if c.sequence]
+    steps = [CreateSequence(c.sequence) for c in sequences]
+    steps.append(CreateTable(table, inline_foreign_keys=sqlite))
+    steps.extend(SequenceOwnedBy(c.sequence, table.name, c.name) for c in sequences)
+    return steps
+
+
+def _changed(before, after, key):
+    """(removed, added) by ID; a definition that changed counts as both."""
+    old, new = _by(before, key), _by(after, key)
+    removed = [o for k, o in old.items() if k not in new or new[k] != o]
+    added = [n for k, n in new.items() if k not in old or old[k] != n]
+    return removed, added
+
+
+def _column_steps(before, after, sqlite):
+    """Column steps, and whether SQLite needs a rebuild for them."""
+    old, new = _by(before.columns, "field_id"), _by(after.columns, "field_id")
+    steps, rebuild = [], False
+    for field_id, column in old.items():
+        if field_id not in new:
+            steps.append(DropColumn(before.name, column))
+            rebuild = True
+    for field_id, column in new.items():
+        previous = old.get(field_id)
+        if previous is None:
+            steps.append(AddColumn(after.name, column))
+            continue
+        if previous.name != column.name:
+            steps.append(RenameColumn(after.name, previous, column))
+            rebuild = True
+        if previous.type != column.type:
+            steps.append(AlterColumnType(after.name, previous, column))
+            rebuild = True
+    return steps, rebuild and sqlite
+
+
+def _rebuild(before, after):
+    old = _by(before.columns, "field_id")
+    copy = tuple((c.name, old[c.field_id].name) for c in after.columns if c.field_id in old)
+    return RebuildTable(before, after, copy)

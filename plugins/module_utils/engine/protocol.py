@@ -1,0 +1,53 @@
+"""Jam.py's cross-process contract (facts §5): SYS_PARAMS flags and counters plus the
+``locks/$buildID_<BUILD_VERSION>_<PARAMS_VERSION>`` marker.
+
+Every Jam.py process compares the marker with its own build id at each /api request:
+a new PARAMS_VERSION makes it re-read the settings (so it sees MAINTENANCE and answers
+status 7), a new BUILD_VERSION makes it reload the task tree (the imported items).
+"""
+import os
+import sqlite3
+from contextlib import closing
+
+from .locking import SAVE_BUILD_ID, project_lock
+
+BUILD_ID_PREFIX = "$buildID"
+
+
+def _update_params(admin_path, assignments):
+    with closing(sqlite3.connect(str(admin_path), timeout=30)) as con:
+        with con:
+            con.execute(f"UPDATE SYS_PARAMS SET {assignments}")
+        return con.execute("SELECT F_BUILD_VERSION, F_PARAMS_VERSION FROM SYS_PARAMS").fetchone()
+
+
+def save_build_id(project_path, build_version, params_version):
+    """Replace the marker file, under the same lock Jam.py's ``save_build_id`` takes."""
+    folder = os.path.join(str(project_path), "locks")
+    with project_lock(project_path, SAVE_BUILD_ID, timeout=60):
+        for name in os.listdir(folder):
+            if name.startswith(BUILD_ID_PREFIX):
+                os.remove(os.path.join(folder, name))
+        marker = f"{BUILD_ID_PREFIX}_{build_version or 0}_{params_version or 0}"
+        open(os.path.join(folder, marker), "w").close()
+    return marker
+
+
+def _bump(project_path, admin_path, assignments):
+    build, params = _update_params(admin_path, assignments)
+    save_build_id(project_path, build, params)
+    return {"build_version": build or 0, "params_version": params or 0}
+
+
+def maintenance_on(project_path, admin_path):
+    return _bump(project_path, admin_path,
+                 "F_MAINTENANCE = 1, F_PARAMS_VERSION = COALESCE(F_PARAMS_VERSION, 0) + 1")
+
+
+def maintenance_off(project_path, admin_path, success):
+    """End of an import: running processes re-read settings, and reload on success."""
+    assignments = "F_MAINTENANCE = 0, F_PARAMS_VERSION = COALESCE(F_PARAMS_VERSION, 0) + 1"
+    if success:
+        assignments += (", F_BUILD_VERSION = COALESCE(F_BUILD_VERSION, 0) + 1"
+                        ", F_MODIFICATION = COALESCE(F_MODIFICATION, 0) + 1")
+    return _bump(project_path, admin_path, assignments)

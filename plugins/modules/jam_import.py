@@ -1,0 +1,201 @@
+#!/usr/bin/python
+# Copyright: jampy.deploy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: jam_import
+short_description: Import a metadata zip into a Jam.py project, live and idempotently
+version_added: 0.1.0
+description:
+  - Imports metadata exported by M(jampy.deploy.jam_export) or by Jam.py's Application
+    Builder into a Jam.py project on the target, while its Jam.py processes keep serving.
+  - Compares the project's current metadata with the archive's by ID, as Jam.py does, and
+    derives a plan before anything changes - schema statements for the project database
+    (SQLite, PostgreSQL, MySQL/MariaDB), admin.sqlite row changes and project files. When
+    the plan is empty nothing happens at all (no maintenance window, no version bump) and
+    the module reports C(changed=false).
+  - Otherwise it follows Jam.py's own protocol so running processes take part - the
+    C($metadata_import) lock, the maintenance flag (running processes answer "under
+    maintenance"), the import delay, the database and admin.sqlite changed as one unit
+    (PostgreSQL and SQLite roll both back on any error, admin.sqlite byte-identical), the
+    files, a C(logs/import_<time>.log) in Jam.py's format, then maintenance off and the
+    version bumps that make every process reload the new items without a restart.
+  - Fixes some Jam.py import quirks on purpose - a changed index or foreign key is
+    re-created, a changed column size or type is altered, and an existing SQLite project
+    is migrated by rebuilding the changed tables (Jam.py refuses it).
+  - Database drivers (psycopg2 or mysqlclient) and SQLAlchemy 2 must be installed for the
+    target's Python, normally the project's virtual environment.
+extends_documentation_fragment:
+  - jampy.deploy.project
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  action_group:
+    membership: [jampy.deploy.all]
+  check_mode:
+    support: full
+    details: Returns the plan and the exact SQL statements without touching the project or its database.
+  diff_mode:
+    support: full
+    details: Shows the project database schema before and after, and the statements and admin.sqlite changes.
+  platform:
+    platforms: posix
+options:
+  src:
+    description: Path of the metadata zip on the target.
+    type: path
+    required: true
+  import_delay:
+    description:
+      - Seconds to wait, with the site under maintenance, before changing anything, so
+        that requests in flight finish.
+      - Default is the project's own Import delay parameter.
+    type: int
+  lock_timeout:
+    description:
+      - Seconds to wait for another import (by Jam.py or by this module) to finish.
+    type: int
+    default: 600
+requirements:
+  - SQLAlchemy >= 2.0 and Alembic on the target.
+  - psycopg2 for PostgreSQL, mysqlclient for MySQL/MariaDB projects.
+seealso:
+  - module: jampy.deploy.jam_export
+  - module: jampy.deploy.jam_info
+author:
+  - jampy.deploy contributors (@jampy-deploy)
+"""
+
+EXAMPLES = r"""
+- name: Preview the import (plan and SQL, nothing changes)
+  jampy.deploy.jam_import:
+    project_path: /var/www/shop
+    src: /tmp/shop-metadata.zip
+  check_mode: true
+  diff: true
+  register: preview
+
+- name: Import while the site runs
+  jampy.deploy.jam_import:
+    project_path: /var/www/shop
+    src: /tmp/shop-metadata.zip
+    import_delay: 10
+  become: true
+  become_user: www-data
+  vars:
+    ansible_python_interpreter: /var/www/shop/venv/bin/python
+"""
+
+RETURN = r"""
+plan:
+  description: Counts of schema steps by kind, admin.sqlite changes by table and kind, and changed files.
+  returned: always
+  type: dict
+  sample: {"schema": {"CreateTable": 2, "AddColumn": 1}, "admin": {"sys_fields.insert": 12}, "files": 1}
+statements:
+  description: The SQL statements of the plan, in order (in check mode, what a real run would send).
+  returned: always
+  type: list
+  elements: str
+executed:
+  description: The statements actually sent to the database.
+  returned: always
+  type: list
+  elements: str
+admin_changes:
+  description: Readable admin.sqlite row changes.
+  returned: always
+  type: list
+  elements: str
+files:
+  description: Project files written from the archive (new or different).
+  returned: always
+  type: list
+  elements: str
+log_file:
+  description: The import log written in the project's C(logs/) folder (when something was imported).
+  returned: when changed and not in check mode
+  type: str
+build_version:
+  description: The project's BUILD_VERSION after the import.
+  returned: when changed and not in check mode
+  type: int
+progress:
+  description: The import's progress lines, as written to its log.
+  returned: when changed and not in check mode
+  type: list
+  elements: list
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
+
+try:
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import (
+        ImportFailed, Importer)
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
+    IMPORT_ERROR = None
+except ImportError as exc:  # SQLAlchemy or Alembic missing on the target
+    IMPORT_ERROR = exc
+
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema import describe_schema
+
+
+def diff_of(importer, result):
+    plan = importer.plan
+    text = "\n".join([f"{s};" for s in result.statements]
+                     + [f"-- admin.sqlite: {line}" for line in result.admin_changes]
+                     + [f"-- file: {name}" for name in result.files])
+    return [
+        {"before_header": f"{importer.project.path} database schema (now)",
+         "after_header": f"{importer.project.path} database schema (after import)",
+         "before": describe_schema(plan.current_schema),
+         "after": describe_schema(plan.desired_schema)},
+        {"prepared": text + "\n" if text else ""},
+    ]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            project_path=dict(type="path", required=True),
+            src=dict(type="path", required=True),
+            import_delay=dict(type="int"),
+            lock_timeout=dict(type="int", default=600),
+        ),
+        supports_check_mode=True,
+    )
+    if IMPORT_ERROR is not None:
+        module.fail_json(msg=missing_required_lib("SQLAlchemy 2 and Alembic"),
+                         exception=str(IMPORT_ERROR))
+    params = module.params
+    if params["import_delay"] is not None and params["import_delay"] < 0:
+        module.fail_json(msg="import_delay must be 0 or more seconds")
+
+    importer = Importer(params["project_path"], params["src"],
+                        import_delay=params["import_delay"],
+                        lock_timeout=params["lock_timeout"], engine_factory=create_engine)
+
+    def details(exc):
+        if not isinstance(exc, ImportFailed):
+            return {}
+        return dict(executed=exc.result.executed, statements=exc.result.statements,
+                    log_file=exc.result.log_file, progress=exc.result.progress)
+
+    result = run_or_fail(module, lambda: importer.run(check_mode=module.check_mode), details)
+    for warning in result.warnings:
+        module.warn(warning)
+    output = dict(changed=result.changed, plan=result.plan, statements=result.statements,
+                  executed=result.executed, admin_changes=result.admin_changes,
+                  files=result.files)
+    if result.log_file:
+        output.update(log_file=result.log_file, progress=result.progress,
+                      build_version=result.versions.get("build_version"))
+    if module._diff:
+        output["diff"] = diff_of(importer, result)
+    module.exit_json(**output)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Fixtures for import tests: development versions of apps, and fresh target projects."""
+import shutil
+
+import pytest
+
+from ansible_collections.jampy.deploy.plugins.module_utils.engine import export
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+from tests.harness import apps, databases, projects
+
+
+def export_zip(project_dir, dest):
+    return export.export_project(Project(project_dir), dest).dest
+
+
+@pytest.fixture(scope="session")
+def demo_zip(tmp_path_factory):
+    """Our export of the pristine sdist demo (a SQLite development project)."""
+    root = tmp_path_factory.mktemp("demo-dev")
+    dev = projects.copy_demo(root / "demo")
+    return export_zip(dev, root / "demo.zip")
+
+
+@pytest.fixture(scope="session")
+def shop_versions(tmp_path_factory):
+    """[(label, zip)]: SHOP_APP, then one more version per SHOP_EVOLUTION step, each
+    made with Jam.py's own Builder functions in a SQLite development project."""
+    root = tmp_path_factory.mktemp("shop-dev")
+    dev = projects.create_project(root / "shop")
+    apps.build(dev, [apps.complete(apps.sqlite_database()), *apps.SHOP_APP])
+    versions = [("shop", export_zip(dev, root / "v00.zip"))]
+    for n, op in enumerate(apps.SHOP_EVOLUTION, 1):
+        apps.build(dev, [op])
+        label = f"{op['op']} {op.get('item', '')} {op.get('field', op.get('name', ''))}".strip()
+        versions.append((label, export_zip(dev, root / f"v{n:02d}.zip")))
+    return versions
+
+
+@pytest.fixture
+def target_project(tmp_path):
+    """``make(kind, name)``: a fresh project completed for a new, empty database."""
+    made = []
+
+    def make(kind, name="target", item_name="shop"):
+        if kind == "sqlite":
+            db = databases.ProjectDatabase(databases.SQLITE, str(tmp_path / f"{name}.sqlite"))
+        else:
+            server = databases.SERVERS[kind]
+            if not server.available():
+                pytest.fail(f"{kind} is not reachable on 127.0.0.1 (run `make services`)")
+            db = server.create()
+            made.append((server, db))
+        project = projects.create_project(tmp_path / name)
+        apps.build(project, [apps.complete(db, name=item_name.capitalize(), item_name=item_name)])
+        return project
+
+    yield make
+    for server, db in made:
+        server.drop(db)
+
+
+def copy_zip(zip_path, folder):
+    """A private copy (Jam.py deletes the zips it imports)."""
+    dest = folder / f"copy-{len(list(folder.glob('copy-*')))}.zip"
+    shutil.copy(zip_path, dest)
+    return dest
