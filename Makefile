@@ -16,6 +16,15 @@ demo: venv collection jam
 
 test: venv collection jam services
 	$(PY) -m pytest tests -n 2 --dist loadgroup
+	$(MAKE) --no-print-directory sanity lint
+
+# ansible-lint, production profile, on everything Ansible in the collection.
+lint: venv collection
+	$(VENV)/bin/ansible-lint --offline --profile production playbooks/
+
+# ansible-test sanity (offline bootstrap of its pip, see scripts/sanity.sh).
+sanity: venv
+	bash scripts/sanity.sh
 
 unit: venv collection
 	$(PY) -m pytest tests/unit

@@ -23,9 +23,9 @@ def sqlite_schema(path):
         tables = {}
         for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
             t = tables[name] = Table()
-            for _, col, type_, *_ in con.execute(f'PRAGMA table_info("{name}")'):
+            for cid, col, type_, *rest in con.execute(f'PRAGMA table_info("{name}")'):
                 t.columns[col] = (type_, None)
-            for _, index, unique, origin, _ in con.execute(f'PRAGMA index_list("{name}")'):
+            for seq, index, unique, origin, partial in con.execute(f'PRAGMA index_list("{name}")'):
                 if origin == "c":
                     cols = tuple((r[2], bool(r[3])) for r in
                                  con.execute(f'PRAGMA index_xinfo("{index}")') if r[5])
@@ -271,7 +271,7 @@ def test_shop_app_admin_rows(shop):
 def test_evolution_steps_on_postgresql(tmp_path, pg_database):
     project = projects.create_project(tmp_path / "shop")
     apps.build(project, [apps.complete(pg_database), *apps.SHOP_APP])
-    before, _ = pg_schema(pg_database)
+    before = pg_schema(pg_database)[0]
     summary = apps.build(project, apps.SHOP_EVOLUTION)
     after, sequences = pg_schema(pg_database)
 
@@ -302,7 +302,7 @@ def test_evolution_steps_on_postgresql(tmp_path, pg_database):
         apps.rename_field("customers", "phone", "telephone", db_field_name="tel"),
         apps.manual_update(False),
     ])
-    manual, _ = pg_schema(pg_database)
+    manual = pg_schema(pg_database)[0]
     assert manual["shop_customers"].columns == after["shop_customers"].columns  # no DDL
     phone = admin_row(project, "SYS_FIELDS", summary["items"]["customers"]["fields"]["telephone"])
     assert phone["F_DB_FIELD_NAME"] == "tel"
@@ -317,7 +317,7 @@ def test_generate_small_project_on_sqlite(tmp_path):
     # item i has lookups (with foreign keys) to the two items before it
     assert summary["counts"] == {"items": 4, "fields": 8 + 4 * 6, "indices": 12,
                                  "foreign_keys": 0 + 1 + 2 + 2}
-    tables, _ = sqlite_schema(project / "gen.sqlite")
+    tables = sqlite_schema(project / "gen.sqlite")[0]
     assert tables["GEN_GEN004"].fks == {(None, "REF1", "GEN_GEN003", "ID"),
                                         (None, "REF2", "GEN_GEN002", "ID")}
     assert tables["GEN_GEN004"].indexes["GEN_GEN004_IDX1"] == (True, (("NAME", False),))

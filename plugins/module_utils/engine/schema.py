@@ -63,11 +63,16 @@ def column_type(layout, db_type, data_type, size):
 
 
 _SYNONYMS = (
+    # MySQL/MariaDB: INT is reflected as INTEGER(11) (a display width, not a size).
     (re.compile(r"^(INT|INTEGER|BIGINT|SMALLINT|MEDIUMINT|TINYINT)\(\d+\)"), lambda m: m.group(1)),
     (re.compile(r"^INT$"), lambda m: "INTEGER"),
+    # PostgreSQL's own spellings of what Jam.py writes as VARCHAR(n) and TIMESTAMP.
     (re.compile(r"^CHARACTER VARYING"), lambda m: "VARCHAR"),
     (re.compile(r"^TIMESTAMP WITHOUT TIME ZONE$"), lambda m: "TIMESTAMP"),
-    (re.compile(r"^DOUBLE PRECISION$"), lambda m: "DOUBLE PRECISION"),
+    # From the databases' documentation (not run here): Oracle's length semantics and
+    # SQL Server's default FLOAT precision are spelled out by their catalogs.
+    (re.compile(r"^(N?VARCHAR2\(\d+) (CHAR|BYTE)\)$"), lambda m: m.group(1) + ")"),
+    (re.compile(r"^FLOAT\(53\)$"), lambda m: "FLOAT"),
 )
 
 
@@ -185,7 +190,7 @@ def schema_from_metadata(metadata, db_type=None):
                 name=row["f_db_field_name"],
                 type=column_type(layout, db_type, row["f_data_type"], row.get("f_size")),
                 primary_key=is_pk,
-                nullable=not is_pk,
+                nullable=_nullable(db_type, is_pk),
                 field_id=row["id"],
                 **_key_generation(layout, db_type, item, is_pk),
             )
@@ -202,7 +207,7 @@ def schema_from_metadata(metadata, db_type=None):
         if table is None:
             continue
         if index.get("f_foreign_index"):
-            fk = _foreign_key(metadata, index)
+            fk = _foreign_key(metadata, index, db_type)
             if fk:
                 table.foreign_keys.append(fk)
         else:
@@ -228,7 +233,14 @@ def _separate_generator(layout, db_type):
     return db_type in (j.FIREBIRD, j.ORACLE)
 
 
-def _foreign_key(metadata, index):
+def _nullable(db_type, is_pk):
+    """Jam.py declares no column NOT NULL; a primary key is NOT NULL by itself except on
+    SQLite, where Jam.py's ``"ID" INTEGER PRIMARY KEY`` is declared nullable (the catalog
+    says so; as the rowid alias it never holds NULL)."""
+    return not is_pk or db_type == j.SQLITE
+
+
+def _foreign_key(metadata, index, db_type):
     key_field = metadata.fields.get(index.get("f_foreign_field"))
     if not key_field:
         return None
@@ -238,7 +250,9 @@ def _foreign_key(metadata, index):
     ref_pk = metadata.fields.get(ref_item.get("f_primary_key"))
     if not ref_pk:
         return None
-    return ForeignKey(index["f_index_name"], (key_field["f_db_field_name"],),
+    # SQLite: Jam.py declares foreign keys inline in CREATE TABLE, without a name.
+    name = None if db_type == j.SQLITE else index["f_index_name"]
+    return ForeignKey(name, (key_field["f_db_field_name"],),
                       ref_item["f_table_name"], (ref_pk["f_db_field_name"],), index["id"])
 
 

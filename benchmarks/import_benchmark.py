@@ -1,0 +1,126 @@
+"""Import performance: our engine vs Jam.py 5.4.136's own import vs the raw DDL (floor).
+
+For each project size, a development project is generated on SQLite with Jam.py's own
+Builder functions (30 fields and 5 indexes per item, two of them foreign keys), exported
+with jam_export's engine, and imported into fresh PostgreSQL databases three ways in the
+same run: our engine, Jam.py's import (in-process, as the Builder's Import button), and
+a replay of our DDL through psycopg2 in one transaction. Then a no-op re-import by each.
+
+    .venv/bin/python benchmarks/import_benchmark.py --items 50 150 300 [--skip-jam]
+
+Writes benchmarks/results/import-<time>.json and prints a table.
+"""
+import argparse
+import datetime
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / ".cache" / "collections"), str(REPO)]
+
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import (  # noqa: E402
+    create_engine)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.export import (  # noqa: E402
+    export_project)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import (  # noqa: E402
+    Importer)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import (  # noqa: E402
+    Project)
+from tests.harness import apps, databases, projects  # noqa: E402
+
+WORK = REPO / ".cache" / "bench"
+
+
+def dev_project(items):
+    """The generated development project for ``items`` items (cached between runs)."""
+    folder = WORK / f"dev-{items}"
+    if not (folder / ".complete").exists():
+        print(f"generating a {items}-item project with Jam.py's Builder functions ...",
+              flush=True)
+        projects.create_project(folder)
+        summary = apps.build(folder, [apps.complete(apps.sqlite_database("gen.sqlite"),
+                                                    name="Gen", item_name="gen"),
+                                      apps.generate(items)], timeout=3600)
+        (folder / ".complete").write_text(json.dumps(summary["counts"]))
+    return folder, json.loads((folder / ".complete").read_text())
+
+
+def target(name, postgres):
+    db = postgres.create("bench")
+    folder = WORK / "targets" / f"{name}-{db.database}"
+    projects.create_project(folder)
+    apps.build(folder, [apps.complete(db, name="Gen", item_name="gen")])
+    return folder, db
+
+
+def timed(action):
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+def run(items, skip_jam):
+    postgres = databases.SERVERS["postgresql"]
+    dev, counts = dev_project(items)
+    zip_path = Path(export_project(Project(dev), WORK / f"gen-{items}.zip").dest)
+    row = {"items": items, **counts}
+
+    ours, ours_db = target("ours", postgres)
+    row["ours"], result = timed(lambda: Importer(ours, zip_path, import_delay=0,
+                                                 engine_factory=create_engine).run())
+    row["ddl_statements"] = len(result.executed)
+    row["ours_noop"], again = timed(lambda: Importer(ours, zip_path, import_delay=0,
+                                                     engine_factory=create_engine).run())
+    assert not again.changed
+
+    floor_db = postgres.create("floor")
+    engine = create_engine(floor_db.as_connection() | {"db_type": 3})
+
+    def replay():
+        with engine.begin() as conn:
+            for sql in result.executed:
+                conn.exec_driver_sql(sql)
+    row["raw_ddl"], _unused = timed(replay)
+    engine.dispose()
+
+    if not skip_jam:
+        theirs, theirs_db = target("jam", postgres)
+        first = projects.jam_import(theirs, zip_path)
+        second = projects.jam_import(theirs, zip_path)
+        assert first["success"] and second["success"], (first, second)
+        row["jam"], row["jam_noop"] = first["seconds"], second["seconds"]
+        postgres.drop(theirs_db)
+    for db in (ours_db, floor_db):
+        postgres.drop(db)
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, nargs="+", default=[50, 150, 300])
+    parser.add_argument("--skip-jam", action="store_true", help="leave out Jam.py's own import")
+    args = parser.parse_args()
+    rows = []
+    for items in args.items:
+        row = run(items, args.skip_jam)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    print("\n| items | fields | indexes (FK) | DDL | ours s | raw DDL s | ours/raw |"
+          " Jam.py s | Jam.py/ours | ours no-op s | Jam.py no-op s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        jam = f"{r['jam']:.1f} | {r['jam'] / r['ours']:.0f}x" if "jam" in r else "- | -"
+        jam_noop = f"{r['jam_noop']:.1f}" if "jam_noop" in r else "-"
+        print(f"| {r['items']} | {r['fields']} | {r['indices']} ({r['foreign_keys']}) | "
+              f"{r['ddl_statements']} | {r['ours']:.2f} | {r['raw_ddl']:.2f} | "
+              f"{r['ours'] / r['raw_ddl']:.2f} | {jam} | {r['ours_noop']:.2f} | {jam_noop} |")
+    out = REPO / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    (out / f"import-{stamp}.json").write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
