@@ -12,7 +12,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 0
 fi
 
-packages=(postgresql mariadb-server libmariadb-dev pkg-config apache2 libapache2-mod-wsgi-py3 sqlite3)
+packages=(postgresql mariadb-server libmariadb-dev pkg-config apache2 libapache2-mod-wsgi-py3 sqlite3 shellcheck)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,5 +14,19 @@ options:
     type: path
     required: true
 requirements:
-  - Python 3.8 or newer on the target (the standard library is enough for this module).
+  - Python 3.8 or newer on the target.
+"""
+
+    # Attributes every module of the collection shares (with the ansible.builtin
+    # action_common_attributes fragments that describe them).
+    ATTRIBUTES = r"""
+attributes:
+  action_group:
+    description: Action is part of action_group(s), for convenient setting of module_defaults.
+    support: N/A
+    membership: [jampy.deploy.all]
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: posix
 """

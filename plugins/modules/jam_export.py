@@ -22,18 +22,14 @@ description:
     (the database connection, users and the secret key are not part of the metadata).
 extends_documentation_fragment:
   - jampy.deploy.project
+  - jampy.deploy.project.attributes
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action_group:
-    membership: [jampy.deploy.all]
   check_mode:
     support: full
     details: Builds the zip in a temporary file to report C(changed) and C(sha256), then removes it.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
 options:
   dest:
     description:

@@ -27,19 +27,15 @@ description:
     target's Python, normally the project's virtual environment.
 extends_documentation_fragment:
   - jampy.deploy.project
+  - jampy.deploy.project.attributes
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action_group:
-    membership: [jampy.deploy.all]
   check_mode:
     support: full
     details: Returns the plan and the exact SQL statements without touching the project or its database.
   diff_mode:
     support: full
     details: Shows the project database schema before and after, and the statements and admin.sqlite changes.
-  platform:
-    platforms: posix
 options:
   src:
     description: Path of the metadata zip on the target.
@@ -120,6 +116,11 @@ build_version:
   description: The project's BUILD_VERSION after the import.
   returned: when changed and not in check mode
   type: int
+seconds:
+  description: Seconds spent per phase (lock, plan, connect, maintenance, import_delay, database, admin, files).
+  returned: always
+  type: dict
+  sample: {"lock": 0.0, "plan": 0.18, "connect": 0.01, "maintenance": 0.01, "database": 0.56, "admin": 0.01, "files": 0.0}
 progress:
   description: The import's progress lines, as written to its log.
   returned: when changed and not in check mode
@@ -188,7 +189,7 @@ def main():
         module.warn(warning)
     output = dict(changed=result.changed, plan=result.plan, statements=result.statements,
                   executed=result.executed, admin_changes=result.admin_changes,
-                  files=result.files)
+                  files=result.files, seconds=result.seconds)
     if result.log_file:
         output.update(log_file=result.log_file, progress=result.progress,
                       build_version=result.versions.get("build_version"))

@@ -17,17 +17,13 @@ description:
     the database type, so a playbook can skip an import when nothing would change.
 extends_documentation_fragment:
   - jampy.deploy.project
+  - jampy.deploy.project.attributes
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action_group:
-    membership: [jampy.deploy.all]
   check_mode:
     support: full
   diff_mode:
     support: none
-  platform:
-    platforms: posix
 options:
   include_log_text:
     description: Also return the whole text of the newest import log in C(last_import.text).

@@ -36,10 +36,12 @@ def run_playbook(playbook, *args, check=True, env=None, timeout=900):
     return result
 
 
-def run_module(module, args, check_mode=False, diff=False, verbosity=0, expect_failure=False):
+def run_module(module, args, check_mode=False, diff=False, verbosity=0, expect_failure=False,
+               python=None):
     """Run one module on localhost through a one-task playbook; return its result dict.
 
-    The result also carries ``_output``: everything ansible-playbook printed.
+    ``python`` is the target interpreter (default: the test venv's); the result also
+    carries ``_output``: everything ansible-playbook printed.
     """
     task = {"name": "module under test", module: args, "register": "r"}
     play = [{"hosts": "localhost", "gather_facts": False, "tasks": [task]}]
@@ -47,6 +49,8 @@ def run_module(module, args, check_mode=False, diff=False, verbosity=0, expect_f
         book = Path(tmp) / "play.yml"
         book.write_text(json.dumps(play))
         options = (["--check"] if check_mode else []) + (["--diff"] if diff else [])
+        if python:
+            options += ["-e", f"ansible_python_interpreter={python}"]
         if verbosity:
             options.append("-" + "v" * verbosity)
         proc = run_playbook(book, *options, check=False,

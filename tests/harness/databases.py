@@ -39,7 +39,29 @@ def _name(prefix):
     return f"{prefix}_{secrets.token_hex(4)}"
 
 
-class Postgres:
+class _Server:
+    """A loopback database server and the administrator account the tests use
+    (subclasses connect as that administrator in ``_admin``)."""
+
+    def available(self):
+        try:
+            self._admin().close()
+            return True
+        except Exception:
+            return False
+
+    def _run(self, statements):
+        """Run (sql, params) pairs as the administrator, each committed on its own."""
+        con = self._admin()
+        try:
+            cur = con.cursor()
+            for sql, params in statements:
+                cur.execute(sql, params)
+        finally:
+            con.close()
+
+
+class Postgres(_Server):
     port = "5432"
 
     def _admin(self):
@@ -50,37 +72,24 @@ class Postgres:
         con.autocommit = True
         return con
 
-    def available(self):
-        try:
-            self._admin().close()
-            return True
-        except Exception:
-            return False
-
     def create(self, prefix="jt"):
-        name = _name(prefix)
-        password = secrets.token_urlsafe(12)
-        con = self._admin()
-        try:
-            cur = con.cursor()
-            cur.execute(f'CREATE ROLE "{name}" LOGIN PASSWORD %s', (password,))
-            cur.execute(f'CREATE DATABASE "{name}" OWNER "{name}"')
-        finally:
-            con.close()
+        name, password = _name(prefix), secrets.token_urlsafe(12)
+        self._run([(f'CREATE ROLE "{name}" LOGIN PASSWORD %s', (password,)),
+                   (f'CREATE DATABASE "{name}" OWNER "{name}"', None)])
         return ProjectDatabase(POSTGRESQL, name, name, password, HOST, self.port)
 
+    def checkpoint(self):
+        """Flush the server's dirty buffers so that timed runs start from the same state."""
+        self._run([("CHECKPOINT", None)])
+
     def drop(self, db):
-        con = self._admin()
-        try:
-            cur = con.cursor()
-            cur.execute(f'DROP DATABASE IF EXISTS "{db.database}" WITH (FORCE)')
-            cur.execute(f'DROP ROLE IF EXISTS "{db.user}"')
-        finally:
-            con.close()
+        self._run([(f'DROP DATABASE IF EXISTS "{db.database}" WITH (FORCE)', None),
+                   (f'DROP ROLE IF EXISTS "{db.user}"', None)])
 
 
-class MariaDB:
+class MariaDB(_Server):
     port = "3306"
+    hosts = ("localhost", "127.0.0.1")
 
     def _admin(self):
         import MySQLdb
@@ -88,37 +97,19 @@ class MariaDB:
         return MySQLdb.connect(host=HOST, port=int(self.port), user=ADMIN_USER,
                                password=ADMIN_PASSWORD, autocommit=True)
 
-    def available(self):
-        try:
-            self._admin().close()
-            return True
-        except Exception:
-            return False
-
     def create(self, prefix="jt"):
-        name = _name(prefix)
-        password = secrets.token_urlsafe(12)
-        con = self._admin()
-        try:
-            cur = con.cursor()
-            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-            for host in ("localhost", "127.0.0.1"):
-                cur.execute(f"CREATE USER '{name}'@'{host}' IDENTIFIED BY %s", (password,))
-                cur.execute(f"GRANT ALL PRIVILEGES ON `{name}`.* TO '{name}'@'{host}'")
-        finally:
-            con.close()
+        name, password = _name(prefix), secrets.token_urlsafe(12)
+        statements = [(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4", None)]
+        for host in self.hosts:
+            statements += [(f"CREATE USER '{name}'@'{host}' IDENTIFIED BY %s", (password,)),
+                           (f"GRANT ALL PRIVILEGES ON `{name}`.* TO '{name}'@'{host}'", None)]
+        self._run(statements)
         # mysqlclient 2.x needs an explicit encoding for Jam.py 5.4 (facts §14).
         return ProjectDatabase(MYSQL, name, name, password, HOST, self.port, "utf8mb4")
 
     def drop(self, db):
-        con = self._admin()
-        try:
-            cur = con.cursor()
-            cur.execute(f"DROP DATABASE IF EXISTS `{db.database}`")
-            for host in ("localhost", "127.0.0.1"):
-                cur.execute(f"DROP USER IF EXISTS '{db.user}'@'{host}'")
-        finally:
-            con.close()
+        self._run([(f"DROP DATABASE IF EXISTS `{db.database}`", None)]
+                  + [(f"DROP USER IF EXISTS '{db.user}'@'{host}'", None) for host in self.hosts])
 
 
 SERVERS = {"postgresql": Postgres(), "mysql": MariaDB()}

@@ -18,8 +18,10 @@ VENV = CACHE / f"jam-{JAM_VERSION}" / "venv"
 SDIST_DIR = CACHE / f"jam-{JAM_VERSION}" / "sdist"
 JAMSIDE = Path(__file__).resolve().parent / "jamside"
 BASE_PYTHON = os.environ.get("JAMPY_DEPLOY_BASE_PYTHON", "/usr/bin/python3")
-# What the Jam.py processes need besides Jam.py itself: the drivers it imports.
-PACKAGES = [f"jam.py=={JAM_VERSION}", "psycopg2-binary==2.9.13", "mysqlclient==2.3.1"]
+# A production project's venv: Jam.py, the drivers it imports, and what this collection's
+# modules need on the target (Jam.py's bundled libraries do not reach them).
+PACKAGES = [f"jam.py=={JAM_VERSION}", "psycopg2-binary==2.9.13", "mysqlclient==2.3.1",
+            "SQLAlchemy==2.1.9", "alembic==1.20.1"]
 
 
 def _locked(path):
@@ -33,13 +35,15 @@ def jam_python():
     """Path of the Python interpreter of the Jam.py venv, created on first use."""
     python = VENV / "bin" / "python"
     stamp = VENV / ".complete"
-    if stamp.exists():
+    wanted = " ".join(PACKAGES) + "\n"
+    if stamp.exists() and stamp.read_text() == wanted:
         return str(python)
     with _locked(VENV.parent / ".lock"):
-        if not stamp.exists():
-            subprocess.run([BASE_PYTHON, "-m", "venv", "--clear", str(VENV)], check=True)
+        if not (stamp.exists() and stamp.read_text() == wanted):
+            if not python.exists():
+                subprocess.run([BASE_PYTHON, "-m", "venv", str(VENV)], check=True)
             subprocess.run([str(python), "-m", "pip", "install", "-q", *PACKAGES], check=True)
-            stamp.write_text(" ".join(PACKAGES) + "\n")
+            stamp.write_text(wanted)
     return str(python)
 
 

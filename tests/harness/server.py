@@ -275,8 +275,8 @@ class JamClient:
         where: {"name": value, "name__<filter>": value} as jam.js ``set_where`` (filters:
         FILTERS); order_by: ["name", "-name"]; a detail ("orders.order_lines") needs the
         master's record id."""
-        item, names, rows, _ = self._open_rows(item_name, where, order_by, limit, offset,
-                                               fields, expanded, master_rec_id, params)
+        item, names, rows, unused = self._open_rows(
+            item_name, where, order_by, limit, offset, fields, expanded, master_rec_id, params)
         layout = self._row_layout(item, names, expanded)
         return [self._record(item, layout, row) for row in rows]
 
@@ -326,7 +326,7 @@ class JamClient:
 
     def delete(self, item_name, id):
         """Delete one record, as a view does with the row it shows."""
-        item, old, _ = self._fetch(item_name, id, for_edit=False)
+        item, old, unused = self._fetch(item_name, id, for_edit=False)
 
         def changes(item):
             record = [old.get(f.name) for f in item.record_fields] + [[RECORD_DELETED, {}, "1"]]
@@ -410,7 +410,7 @@ class JamClient:
     def _filters(self, item, where):
         result = []
         for key, value in (where or {}).items():
-            name, _, kind = key.partition("__")
+            name, separator, kind = key.partition("__")
             kind = kind or "eq"
             if kind not in FILTERS:
                 raise ValueError(f"unknown filter {key!r} (filters: {FILTERS})")

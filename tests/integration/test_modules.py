@@ -105,3 +105,63 @@ def test_clear_errors(module, args, message):
     result = run_module(module, args, expect_failure=True)
     assert message in result["msg"]
     assert "Traceback" not in result["msg"]
+
+
+def test_jam_import_check_diff_run_rerun(shop_versions, target_project):
+    target = target_project("postgresql")
+    admin = target / "admin.sqlite"
+    args = {"project_path": str(target), "src": shop_versions[0][1], "import_delay": 0}
+    before = hashlib.sha256(admin.read_bytes()).hexdigest()
+
+    checked = run_module("jampy.deploy.jam_import", args, check_mode=True, diff=True)
+    assert checked["changed"] is True and not checked["executed"]
+    assert any(s.startswith('CREATE TABLE "shop_orders"') for s in checked["statements"])
+    assert hashlib.sha256(admin.read_bytes()).hexdigest() == before
+    schema_diff, prepared = checked["diff"]
+    assert "table shop_orders" in schema_diff["after"]
+    assert "table shop_orders" not in schema_diff["before"]
+    assert 'CREATE TABLE "shop_orders"' in prepared["prepared"]
+
+    done = run_module("jampy.deploy.jam_import", args, verbosity=0)
+    assert done["changed"] is True and done["executed"] == checked["statements"]
+    assert Path(done["log_file"]).read_text().startswith(
+        "THE METADATA HAVE BEEN SUCCESSFULLY IMPORTED")
+
+    again = run_module("jampy.deploy.jam_import", args)
+    assert again["changed"] is False and again["executed"] == [] and "log_file" not in again
+
+
+def test_jam_import_output_never_shows_the_database_password(shop_versions, target_project):
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+
+    target = target_project("postgresql")
+    password = Project(target).connection()["password"]
+    args = {"project_path": str(target), "src": shop_versions[0][1], "import_delay": 0}
+    outputs = [run_module("jampy.deploy.jam_import", args, check_mode=True, diff=True,
+                          verbosity=4)["_output"],
+               run_module("jampy.deploy.jam_import", args, diff=True, verbosity=4)["_output"],
+               run_module("jampy.deploy.jam_info", {"project_path": str(target)},
+                          verbosity=4)["_output"]]
+    assert all("shop_orders" in output or "fingerprint" in output for output in outputs)
+    for output in outputs:
+        assert password not in output
+    for log in (target / "logs").glob("*.log"):
+        assert password not in log.read_text()
+
+
+def test_jam_import_unreachable_database_is_a_clear_error(shop_versions, target_project):
+    import sqlite3
+
+    target = target_project("postgresql")
+    con = sqlite3.connect(target / "admin.sqlite")
+    con.execute("UPDATE SYS_TASKS SET F_PORT = '1'")  # nothing listens on port 1
+    con.commit()
+    con.close()
+    before = hashlib.sha256((target / "admin.sqlite").read_bytes()).hexdigest()
+    result = run_module("jampy.deploy.jam_import",
+                        {"project_path": str(target), "src": shop_versions[0][1],
+                         "import_delay": 0}, expect_failure=True)
+    assert "cannot connect" in result["msg"] and "127.0.0.1" in result["msg"]
+    # Found before the maintenance window: nothing was touched, no log was written.
+    assert hashlib.sha256((target / "admin.sqlite").read_bytes()).hexdigest() == before
+    assert not (target / "logs").exists()

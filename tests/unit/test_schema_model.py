@@ -311,7 +311,7 @@ def test_wrong_password_error_never_shows_it(kind):
     engine = dbconnect.create_engine(connection)
     assert SECRET not in repr(engine) and SECRET not in str(engine.url)
     for attempt in (lambda: dbconnect.check_connection(connection),
-                    lambda: engine.connect()):  # any later connect of the engine too
+                    engine.connect):  # any later connect of the engine too
         with pytest.raises(JamDeployError) as error:
             attempt()
         message = str(error.value)

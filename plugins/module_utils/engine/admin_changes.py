@@ -74,28 +74,24 @@ def admin_changes(current, desired, soft_deleted):
 
 def admin_statements(changes, columns):
     """(sql, params) for sqlite3; ``columns`` maps TABLE → its actual column names."""
+    quoted = {table: {c.upper(): f'"{c}"' for c in names} for table, names in columns.items()}
     statements = []
     for change in changes:
         table = change.table.upper()
-        actual = {c.upper(): c for c in columns[table]}
-
-        def col(name, actual=actual):
-            return '"%s"' % actual[name.upper()]
-
+        actual = quoted[table]
         if change.kind == PURGE:
             statements.append((f'DELETE FROM "{table}" WHERE "DELETED" = 1', ()))
         elif change.kind == DELETE:
             statements.append((f'DELETE FROM "{table}" WHERE "ID" = ?', (change.row_id,)))
-        elif change.kind == INSERT:
-            names = [n for n in change.values if n.upper() in actual]
-            statements.append((
-                f'INSERT INTO "{table}" ({", ".join(col(n) for n in names)}) '
-                f'VALUES ({", ".join("?" * len(names))})',
-                tuple(change.values[n] for n in names)))
         else:
             names = [n for n in change.values if n.upper() in actual]
-            statements.append((
-                f'UPDATE "{table}" SET {", ".join(col(n) + " = ?" for n in names)} '
-                f'WHERE "ID" = ?',
-                tuple(change.values[n] for n in names) + (change.row_id,)))
+            values = tuple(change.values[n] for n in names)
+            if change.kind == INSERT:
+                statements.append((
+                    f'INSERT INTO "{table}" ({", ".join(actual[n.upper()] for n in names)}) '
+                    f'VALUES ({", ".join("?" * len(names))})', values))
+            else:
+                assignments = ", ".join(actual[n.upper()] + " = ?" for n in names)
+                statements.append((f'UPDATE "{table}" SET {assignments} WHERE "ID" = ?',
+                                   values + (change.row_id,)))
     return statements

@@ -278,37 +278,49 @@ def _table_from_entry(name, entry, known_fields):
         raise ArchiveError(f"task.dat {name}.fields has no 'id' field")
     # Jam.py keeps only the fields its admin item knows; extras in a row are lookup texts.
     kept = [(i, f) for i, f in enumerate(fields) if f in known_fields]
-    rows = {}
     for n, record in enumerate(records):
         if not isinstance(record, list) or len(record) < len(fields):
             raise ArchiveError(f"task.dat {name}.records[{n}] must be a list of at least "
                                f"{len(fields)} values")
-        row = {}
-        for i, f in kept:
-            row[f] = _checked_value(name, n, f, record[i])
+    columns = {f: [record[i] for record in records] for i, f in kept}
+    for field_name, values in columns.items():
+        _check_column(name, field_name, values)
+    rows = {}
+    for n, values in enumerate(zip(*columns.values())):
+        row = dict(zip(columns, values))
         row_id = row["id"]
         if not _is_int(row_id):
             raise ArchiveError(f"task.dat {name}.records[{n}] has a non-integer id {row_id!r}")
         if row_id in rows:
             raise ArchiveError(f"task.dat {name} has two records with id {row_id}")
         rows[row_id] = row
-    return AdminTable(name, [name for position, name in kept], rows)
+    return AdminTable(name, list(columns), rows)
 
 
-def _checked_value(table, n, field_name, value):
-    where = f"task.dat {table}.records[{n}].{field_name}"
-    if value is not None and not isinstance(value, (str, int, float)):
-        raise ArchiveError(f"{where} must be a string, number or null, not "
-                           f"{type(value).__name__}")
-    if field_name in _INTEGER_FIELDS and value is not None and not _is_int(value):
-        if not (isinstance(value, bool) and field_name == "deleted"):
-            raise ArchiveError(f"{where} must be an integer, not {value!r:.80}")
-    if field_name in _IDENTIFIER_FIELDS and value is not None:
-        if not isinstance(value, str):
-            raise ArchiveError(f"{where} must be a string, not {value!r:.80}")
-        if len(value) > _MAX_IDENTIFIER or _UNSAFE_IDENTIFIER.search(value):
-            raise ArchiveError(f"{where} is not a safe database identifier: {value!r:.80}")
-    return value
+_SCALARS = (str, int, float, bool)
+
+
+def _check_column(table, field_name, values):
+    """Every value of one field must be of the kind Jam.py stores there (one pass)."""
+    integer = field_name in _INTEGER_FIELDS
+    identifier = field_name in _IDENTIFIER_FIELDS
+
+    def refuse(n, problem):
+        raise ArchiveError(f"task.dat {table}.records[{n}].{field_name} {problem}")
+
+    for n, value in enumerate(values):
+        if value is None:
+            continue
+        kind = type(value)
+        if kind not in _SCALARS:
+            refuse(n, f"must be a string, number or null, not {kind.__name__}")
+        if integer and kind is not int and not (kind is bool and field_name == "deleted"):
+            refuse(n, f"must be an integer, not {value!r:.80}")
+        if identifier:
+            if kind is not str:
+                refuse(n, f"must be a string, not {value!r:.80}")
+            if len(value) > _MAX_IDENTIFIER or _UNSAFE_IDENTIFIER.search(value):
+                refuse(n, f"is not a safe database identifier: {value!r:.80}")
 
 
 def write_archive(target, metadata, files):

@@ -154,10 +154,16 @@ class Renderer:
             dialect_name=DIALECTS[db_type],
             opts={"as_sql": True, "output_buffer": self.buffer, "literal_binds": True})
         self.op = Operations(context)
+        self.dialect = context.dialect
         self.current = _Tables(current)
         self.desired = _Tables(desired)
 
     # -- rendering ---------------------------------------------------------------------
+    def emit(self, construct):
+        """A SQLAlchemy DDL construct compiled for the dialect (what Alembic's execute
+        would write, without its per-call overhead)."""
+        self.buffer.write(str(construct.compile(dialect=self.dialect)))
+
     def render(self, step):
         """SQL statements (text) for one plan step."""
         start = len(self.buffer.items)
@@ -165,21 +171,21 @@ class Renderer:
         return self.buffer.items[start:]
 
     def _CreateSequence(self, step):
-        self.op.execute(CreateSequence(Sequence(q(step.name))))
+        self.emit(CreateSequence(Sequence(q(step.name))))
 
     def _DropSequence(self, step):
-        self.op.execute(DropSequence(Sequence(q(step.name)), if_exists=True))
+        self.emit(DropSequence(Sequence(q(step.name)), if_exists=True))
 
     def _SequenceOwnedBy(self, step):
-        self.op.execute(SequenceOwnedByDDL(step.name, step.table, step.column))
+        self.emit(SequenceOwnedByDDL(step.name, step.table, step.column))
 
     def _CreateTable(self, step):
         sa = self.desired.get(step.table.name)
         inline = None if step.inline_foreign_keys else []
-        self.op.execute(CreateTable(sa, include_foreign_key_constraints=inline))
+        self.emit(CreateTable(sa, include_foreign_key_constraints=inline))
 
     def _DropTable(self, step):
-        self.op.execute(DropTable(self.current.get(step.table.name)))
+        self.emit(DropTable(self.current.get(step.table.name)))
 
     def _AddColumn(self, step):
         self.op.add_column(q(step.table), sa_column(step.column))
@@ -196,25 +202,25 @@ class Renderer:
         kwargs = {}
         if self.db_type == j.POSTGRESQL:
             # An explicit cast lets PostgreSQL convert between unrelated types too.
-            target = sa_type(step.new.type).compile(dialect=self.op.get_context().dialect)
+            target = sa_type(step.new.type).compile(dialect=self.dialect)
             kwargs["postgresql_using"] = f'"{step.new.name}"::{target}'
         self.op.alter_column(q(step.table), q(step.new.name), type_=sa_type(step.new.type),
                              existing_type=sa_type(step.old.type),
                              existing_nullable=step.old.nullable, **kwargs)
 
     def _CreateIndex(self, step):
-        self.op.execute(CreateIndex(sa_index(self.desired.get(step.table), step.index)))
+        self.emit(CreateIndex(sa_index(self.desired.get(step.table), step.index)))
 
     def _DropIndex(self, step):
-        self.op.execute(DropIndex(sa_index(self.current.get(step.table), step.index)))
+        self.emit(DropIndex(sa_index(self.current.get(step.table), step.index)))
 
     def _AddForeignKey(self, step):
         sa = self.desired.get(step.table)
-        self.op.execute(AddConstraint(sa_foreign_key(sa, step.foreign_key)))
+        self.emit(AddConstraint(sa_foreign_key(sa, step.foreign_key)))
 
     def _DropForeignKey(self, step):
         sa = self.current.get(step.table)
-        self.op.execute(DropConstraint(sa_foreign_key(sa, step.foreign_key)))
+        self.emit(DropConstraint(sa_foreign_key(sa, step.foreign_key)))
 
     def _RebuildTable(self, step):
         """SQLite move and copy: the new table under a temporary name, rows copied by
@@ -222,16 +228,16 @@ class Renderer:
         temp = build_table(MetaData(), step.new,
                            REBUILD_PREFIX + step.new.name, self.desired)
         old = self.current.get(step.old.name)
-        self.op.execute(CreateTable(temp))
+        self.emit(CreateTable(temp))
         if step.copy_columns:
             targets = [temp.c[new] for new, old_name in step.copy_columns]
             sources = [old.c[old_name] for new, old_name in step.copy_columns]
-            self.op.execute(temp.insert().from_select(targets, select(*sources)))
-        self.op.execute(DropTable(old))
+            self.emit(temp.insert().from_select(targets, select(*sources)))
+        self.emit(DropTable(old))
         self.op.rename_table(q(temp.name), q(step.new.name))
         final = self.desired.get(step.new.name)
         for index in step.new.indexes:
-            self.op.execute(CreateIndex(sa_index(final, index)))
+            self.emit(CreateIndex(sa_index(final, index)))
 
 
 def render_plan(plan, db_type):

@@ -5,12 +5,9 @@ the project's langs.sqlite supplies the translations, English is always known.
 """
 import datetime
 import re
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
-from .admin_db import connect_readonly
-from .errors import JamDeployError
+from .langs import translations
 
 _LOG_NAME = re.compile(r"^import_(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)\.log$")
 _ONE_SECOND = datetime.timedelta(seconds=1)
@@ -34,22 +31,6 @@ PROGRESS = {
 _RESULT_TEXTS = {result: text for text, result in _ENGLISH.items()}
 
 
-def _translations(project_path, language, keys):
-    """Texts for ``keys`` in the project's language, from its langs.sqlite when it has one."""
-    langs = Path(project_path) / "langs.sqlite"
-    if not langs.is_file() or not language:
-        return {}
-    marks = ", ".join("?" * len(keys))
-    try:
-        with closing(connect_readonly(langs)) as con:
-            return dict(con.execute(
-                "SELECT k.F_KEYWORD, v.F_VALUE FROM JAM_LANG_KEYS k JOIN JAM_LANG_VALUES v "
-                f"ON v.F_KEY = k.ID WHERE v.F_LANG = ? AND k.F_KEYWORD IN ({marks})",
-                (language, *keys)).fetchall())
-    except (sqlite3.Error, JamDeployError):
-        return {}
-
-
 class ImportLog:
     """An import log in Jam.py's format: the result upper-cased, a blank line, then each
     progress line as "\n<text>\n", each statement as "\n<sql>", each error as "\n<error>"."""
@@ -58,22 +39,21 @@ class ImportLog:
         self.project_path = Path(project_path)
         keys = list(PROGRESS) + list(RESULT_KEYS)
         self.texts = {**PROGRESS, **{k: _RESULT_TEXTS[v] for k, v in RESULT_KEYS.items()}}
-        self.texts.update({k: v for k, v in
-                           _translations(project_path, language, keys).items() if v})
-        self.body = ""
+        self.texts.update(translations(project_path, keys, language or 1))
+        self.parts = []
         self.lines = []  # (kind, text) for callers that show progress
 
     def progress(self, key):
         text = self.texts[key]
-        self.body += f"\n{text}\n"
+        self.parts.append(f"\n{text}\n")
         self.lines.append(("progress", text))
 
     def sql(self, statement):
-        self.body += f"\n{statement}"
+        self.parts.append(f"\n{statement}")
         self.lines.append(("sql", statement))
 
     def error(self, message):
-        self.body += f"\n{message}"
+        self.parts.append(f"\n{message}")
         self.lines.append(("error", message))
 
     def write(self, result, now):
@@ -85,7 +65,8 @@ class ImportLog:
         while path.exists():  # one file per attempt, even two in one second
             now += _ONE_SECOND
             path = folder / f"import_{now.strftime('%Y-%m-%d_%H-%M-%S')}.log"
-        path.write_text(f"{self.texts[key].upper()}\n\n{self.body}", encoding="utf-8")
+        body = "".join(self.parts)
+        path.write_text(f"{self.texts[key].upper()}\n\n{body}", encoding="utf-8")
         return path
 
 
@@ -99,17 +80,8 @@ def import_logs(project_path):
 
 def _result_texts(project_path):
     texts = {text.upper(): result for text, result in _ENGLISH.items()}
-    langs = Path(project_path) / "langs.sqlite"
-    if langs.is_file():
-        try:
-            with closing(connect_readonly(langs)) as con:
-                rows = con.execute(
-                    "SELECT k.F_KEYWORD, v.F_VALUE FROM JAM_LANG_KEYS k "
-                    "JOIN JAM_LANG_VALUES v ON v.F_KEY = k.ID WHERE k.F_KEYWORD IN (?, ?, ?)",
-                    tuple(RESULT_KEYS)).fetchall()
-            texts.update({value.upper(): RESULT_KEYS[key] for key, value in rows if value})
-        except (sqlite3.Error, JamDeployError):  # an unreadable langs.sqlite costs translations only
-            pass
+    texts.update({value.upper(): RESULT_KEYS[key]
+                  for key, value in translations(project_path, RESULT_KEYS)})
     return texts
 
 

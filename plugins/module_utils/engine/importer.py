@@ -12,7 +12,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from contextlib import closing
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 
 from . import admin_changes, ddl, incoming, jamdefs, protocol
@@ -47,6 +47,22 @@ class ImportResult:
     versions: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     progress: list = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)      # time per phase
+
+
+class _Clock:
+    """Seconds spent per phase, for the result and the benchmark."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    @contextmanager
+    def phase(self, name):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0) + time.perf_counter() - started, 3)
 
 
 def check_integrity(current, archived):
@@ -81,6 +97,7 @@ class Importer:
         self.engine_factory = engine_factory
         self.report = report or (lambda line: None)
         self.result = ImportResult()
+        self.clock = _Clock(self.result.seconds)
 
     # -- planning (read-only) -----------------------------------------------------------
     def prepare(self):
@@ -138,20 +155,40 @@ class Importer:
         self.project = Project(self.project_path)
         if check_mode:
             try:
-                return self.prepare()
+                with self.clock.phase("plan"):
+                    return self.prepare()
             finally:
                 self.cleanup()
-        with project_lock(self.project.path, METADATA_IMPORT, self.lock_timeout,
-                          on_wait=lambda p: self.report(f"waiting for {p}")):
-            try:
+        with ExitStack() as stack:
+            with self.clock.phase("lock"):
+                stack.enter_context(project_lock(
+                    self.project.path, METADATA_IMPORT, self.lock_timeout,
+                    on_wait=lambda p: self.report(f"waiting for {p}")))
+            stack.callback(self.cleanup)
+            with self.clock.phase("plan"):
                 self.prepare()
-                if self.result.changed:
-                    self._apply()
-                return self.result
-            finally:
-                self.cleanup()
+            if self.result.changed:
+                with self.clock.phase("connect"):
+                    engine = self._connect()
+                if engine is not None:
+                    stack.callback(engine.dispose)
+                self._apply(engine)
+            return self.result
 
-    def _apply(self):
+    def _connect(self):
+        """The database engine, connected once now: an unreachable database fails the run
+        before the site goes into maintenance."""
+        if not self.rendered:
+            return None
+        engine = self.engine_factory(self.project.connection())
+        try:
+            engine.connect().close()
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
+
+    def _apply(self, engine):
         project, result = self.project, self.result
         log = ImportLog(project.path, project.parameters()["language"])
         admin_path = project.admin_path
@@ -160,17 +197,20 @@ class Importer:
             delay = project.parameters()["import_delay"]
         success = False
         try:
-            protocol.maintenance_on(project.path, admin_path)
+            with self.clock.phase("maintenance"):
+                protocol.maintenance_on(project.path, admin_path)
             self.report("maintenance on")
             for key in ("import_reading_data", "import_checking_integrity", "import_analyzing"):
                 log.progress(key)
             if delay:
                 log.progress("import_waiting_close")
                 self.report(f"import delay: waiting {delay} s")
-                time.sleep(delay)
-            self._apply_database_and_admin(log)
+                with self.clock.phase("import_delay"):
+                    time.sleep(delay)
+            self._apply_database_and_admin(engine, log)
             log.progress("import_copying")
-            self._copy_files()
+            with self.clock.phase("files"):
+                self._copy_files()
             success = True
         except ImportFailed as exc:
             log.error(str(exc))
@@ -179,29 +219,32 @@ class Importer:
             log.error(str(exc))
             raise ImportFailed(str(exc), result) from None
         finally:
-            result.versions = protocol.maintenance_off(project.path, admin_path, success)
+            with self.clock.phase("maintenance"):
+                result.versions = protocol.maintenance_off(project.path, admin_path, success)
             self.report("maintenance off")
             result.log_file = str(log.write("success" if success else "failed",
                                             datetime.datetime.now()))
             result.progress = log.lines
 
-    def _apply_database_and_admin(self, log):
+    def _apply_database_and_admin(self, engine, log):
         log.progress("import_changing_db")
-        engine = self.engine_factory(self.project.connection()) if self.rendered else None
         transactional = self.db_type in TRANSACTIONAL_DDL
         conn = engine.connect() if engine else None
         try:
             # MySQL commits each DDL statement by itself; the others wait for our commit.
             trans = conn.begin() if conn is not None else None
-            self._execute_ddl(conn, log, transactional)
+            with self.clock.phase("database"):
+                self._execute_ddl(conn, log, transactional)
             log.progress("import_changing_admin")
             backup = str(self.project.path / "_admin.sqlite")
             # Jam.py's own convention: a leftover _admin.sqlite is restored at its next start.
             shutil.copyfile(self.project.admin_path, backup)
             try:
-                self._execute_admin(log)
-                if trans is not None:
-                    trans.commit()
+                with self.clock.phase("admin"):
+                    self._execute_admin(log)
+                with self.clock.phase("database"):
+                    if trans is not None:
+                        trans.commit()
             except BaseException:
                 os.replace(backup, self.project.admin_path)
                 raise
@@ -209,8 +252,6 @@ class Importer:
         finally:
             if conn is not None:
                 conn.close()
-            if engine is not None:
-                engine.dispose()
 
     def _execute_ddl(self, conn, log, transactional):
         for step, sqls in self.rendered:

@@ -1,9 +1,12 @@
-"""Project parameters (SYS_PARAMS) by readable name, typed the way Jam.py reads them.
+"""Project parameters (SYS_PARAMS) by readable name, typed the way Jam.py reads them,
+and written the way running Jam.py processes notice.
 
 Jam.py casts each stored value to the type of its default and falls back to the default
 when the column is NULL or unconvertible (facts §8); production is not one of Jam.py's
 settings in 5.4 (the Builder reads F_PRODUCTION) and is a file in 7.0 (``builder.html``).
 """
+
+from .errors import JamDeployError
 
 # name: (default, settable by users)
 PARAMETERS = {
@@ -37,8 +40,9 @@ PARAMETERS = {
     "jam_version": ("", False),
 }
 
-# 7.0 keeps production as this file in the project folder.
+# 7.0 keeps production as this file in the project folder (its text is Jam.py's).
 PRODUCTION_FILE_70 = "builder.html"
+PRODUCTION_TEXT_70 = "Application Builder production mode"
 
 
 def column(name):
@@ -63,3 +67,34 @@ def coerce(name, value):
 def read_parameters(row):
     """Typed parameters from a SYS_PARAMS row dict (lower-case column names)."""
     return {name: coerce(name, row.get(column(name))) for name in PARAMETERS}
+
+
+def settable():
+    return sorted(name for name, (default, user) in PARAMETERS.items() if user)
+
+
+def check_values(desired):
+    """Refuse unknown names and values of the wrong type, naming what is accepted."""
+    for name, value in desired.items():
+        if name not in PARAMETERS or not PARAMETERS[name][1]:
+            raise JamDeployError(f"unknown parameter {name!r}; the parameters are "
+                                 f"{', '.join(settable())}")
+        default = PARAMETERS[name][0]
+        kind = type(default)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise JamDeployError(f"parameter {name} must be a {kind.__name__}, "
+                                 f"not {value!r}")
+        if kind is int and value < 0:
+            raise JamDeployError(f"parameter {name} must be 0 or more, not {value}")
+
+
+def parameter_changes(current, desired):
+    """{name: (current, desired)} for the values that differ."""
+    check_values(desired)
+    return {name: (current[name], value) for name, value in desired.items()
+            if current[name] != value}
+
+
+def stored(value):
+    """Jam.py stores booleans as 1/0."""
+    return int(value) if isinstance(value, bool) else value

@@ -13,19 +13,22 @@ _CONNECTION_COLUMNS = {
     "f_password": "password", "f_host": "host", "f_port": "port",
     "f_encoding": "encoding", "f_server": "server",
     "f_python_library": "python_library", "f_dsn": "dsn",
-    "f_name": "name", "f_item_name": "item_name",
+    "f_name": "name", "f_item_name": "item_name", "f_manual_update": "manual_update",
 }
 
 
 class Connection(dict):
-    """The project database connection; ``repr`` and ``public()`` never show the password."""
+    """The project database connection; ``repr`` and ``public()`` never show the password
+    (nor a 7.0 DSN, which can hold one)."""
+
+    SECRETS = ("password", "dsn")
 
     def __repr__(self):
         return f"Connection({self.public()!r})"
 
     def public(self):
-        shown = {k: v for k, v in self.items() if k != "password"}
-        shown["password_set"] = bool(self.get("password"))
+        shown = {k: v for k, v in self.items() if k not in self.SECRETS}
+        shown.update({f"{k}_set": bool(self.get(k)) for k in self.SECRETS})
         return shown
 
 

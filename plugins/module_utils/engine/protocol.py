@@ -14,10 +14,10 @@ from .locking import SAVE_BUILD_ID, project_lock
 BUILD_ID_PREFIX = "$buildID"
 
 
-def _update_params(admin_path, assignments):
+def _update_params(admin_path, assignments, values=()):
     with closing(sqlite3.connect(str(admin_path), timeout=30)) as con:
         with con:
-            con.execute(f"UPDATE SYS_PARAMS SET {assignments}")
+            con.execute(f"UPDATE SYS_PARAMS SET {assignments}", values)
         return con.execute("SELECT F_BUILD_VERSION, F_PARAMS_VERSION FROM SYS_PARAMS").fetchone()
 
 
@@ -33,8 +33,8 @@ def save_build_id(project_path, build_version, params_version):
     return marker
 
 
-def _bump(project_path, admin_path, assignments):
-    build, params = _update_params(admin_path, assignments)
+def _bump(project_path, admin_path, assignments, values=()):
+    build, params = _update_params(admin_path, assignments, values)
     save_build_id(project_path, build, params)
     return {"build_version": build or 0, "params_version": params or 0}
 
@@ -51,3 +51,12 @@ def maintenance_off(project_path, admin_path, success):
         assignments += (", F_BUILD_VERSION = COALESCE(F_BUILD_VERSION, 0) + 1"
                         ", F_MODIFICATION = COALESCE(F_MODIFICATION, 0) + 1")
     return _bump(project_path, admin_path, assignments)
+
+
+def write_settings(project_path, admin_path, columns):
+    """Store parameters ({column: value}); running processes re-read them at their next
+    /api request (a new PARAMS_VERSION in the marker), without a restart."""
+    assignments = ", ".join(f'"{column}" = ?' for column in columns)
+    return _bump(project_path, admin_path,
+                 f"{assignments}, F_PARAMS_VERSION = COALESCE(F_PARAMS_VERSION, 0) + 1",
+                 tuple(columns.values()))

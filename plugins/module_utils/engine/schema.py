@@ -132,22 +132,29 @@ class Schema:
     sequences: set = field(default_factory=set)
 
 
-def table_fields(metadata, item):
-    """Field rows that are columns of an item's table, in ID order.
+def column_fields_by_owner(metadata):
+    """{owner item ID: field rows that are columns, in ID order}.
 
-    5.4 items inherit their group's common fields (ID, DELETED, ...); fields sharing the
-    column of another field (F_MASTER_FIELD) have none of their own.
+    Fields sharing the column of another field (F_MASTER_FIELD) have none of their own,
+    nor have 7.0 calculated fields (the Builder creates no column for them).
     """
-    owners = {item["id"]}
-    if metadata.layout == j.LAYOUT_54 and item.get("parent"):
-        owners.add(item["parent"])
-    rows = []
+    by_owner = {}
     for row in metadata.fields.values():
-        if row.get("owner_rec_id") not in owners or row.get("f_master_field"):
+        if row.get("f_master_field"):
             continue
         if metadata.layout == j.LAYOUT_70 and row.get("f_calc_item"):
-            continue  # 7.0 calculated fields: the Builder creates no column for them
-        rows.append(row)
+            continue
+        by_owner.setdefault(row.get("owner_rec_id"), []).append(row)
+    return by_owner
+
+
+def table_fields(metadata, item, by_owner):
+    """Column field rows of an item's table, in ID order; 5.4 items inherit their group's
+    common fields (ID, DELETED, ...)."""
+    rows = list(by_owner.get(item["id"], ()))
+    if metadata.layout == j.LAYOUT_54 and item.get("parent"):
+        rows.extend(by_owner.get(item["parent"], ()))
+        rows.sort(key=lambda row: row["id"])
     return rows
 
 
@@ -179,12 +186,13 @@ def schema_from_metadata(metadata, db_type=None):
     layout = metadata.layout
     schema = Schema(db_type, {})
     by_item = {}
+    by_owner = column_fields_by_owner(metadata)
     for item in metadata.items.values():
         if not _owns_table(metadata, item):
             continue
         columns = []
         pk_id = item.get("f_primary_key")
-        for row in table_fields(metadata, item):
+        for row in table_fields(metadata, item, by_owner):
             is_pk = bool(pk_id) and row["id"] == pk_id
             column = Column(
                 name=row["f_db_field_name"],

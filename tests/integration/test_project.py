@@ -1,0 +1,112 @@
+"""jam_project: the Builder's new-project dialogs headless, compared with Jam.py's own."""
+import hashlib
+import shutil
+import sqlite3
+from contextlib import closing
+
+import pytest
+
+from tests.harness import apps, databases, jamenv, projects
+from tests.harness.ansible_run import run_module as run_any_module
+from tests.harness.server import RESPONSE, JamServer
+
+
+def run_module(*args, **kwargs):
+    """On the target the modules run in the project's venv, next to Jam.py."""
+    return run_any_module(*args, python=jamenv.jam_python(), **kwargs)
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def completion_state(project):
+    """What the new-project dialogs store (not what a Jam.py start adds)."""
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con:
+        tasks = con.execute("SELECT * FROM SYS_TASKS").fetchall()
+        items = con.execute("SELECT ID, F_NAME, F_ITEM_NAME FROM SYS_ITEMS ORDER BY ID").fetchall()
+        fields = con.execute("SELECT ID, F_DB_FIELD_NAME FROM SYS_FIELDS ORDER BY ID").fetchall()
+        language = con.execute("SELECT F_LANGUAGE FROM SYS_PARAMS").fetchall()
+    return tasks, items, fields, language, (project / "index.html").read_text()
+
+
+def module_args(project, db):
+    names = {1: "sqlite", 3: "postgresql", 4: "mysql"}
+    args = {"project_path": str(project), "name": "Shop", "item_name": "shop",
+            "db_type": names[db.db_type], "database": db.database}
+    for key in ("user", "password", "host", "port", "encoding"):
+        if getattr(db, key):
+            args[key] = getattr(db, key)
+    return args
+
+
+@pytest.fixture
+def database(request, tmp_path):
+    kind = request.param
+    if kind == "sqlite":
+        yield databases.ProjectDatabase(databases.SQLITE, "shop.sqlite")
+        return
+    server = databases.SERVERS[kind]
+    db = server.create()
+    yield db
+    server.drop(db)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql", "mysql"], indirect=True)
+def test_like_the_builder_then_jam_serves_it(database, tmp_path):
+    theirs = projects.create_project(tmp_path / "theirs")
+    ours = tmp_path / "ours"
+    shutil.copytree(theirs, ours)  # the same secret key and template
+    apps.build(theirs, [apps.complete(database, name="Shop", item_name="shop")])
+    args = module_args(ours, database)
+
+    checked = run_module("jampy.deploy.jam_project", args, check_mode=True, diff=True)
+    assert checked["changed"] and not (ours / "shop.sqlite").exists()
+    assert "password" not in checked["diff"]["after"].replace("password_set", "")
+    done = run_module("jampy.deploy.jam_project", args)
+    assert done["changed"] and done["completed"]
+    assert completion_state(ours) == completion_state(theirs)
+    assert not run_module("jampy.deploy.jam_project", args)["changed"]
+
+    with JamServer(ours) as server:
+        assert server.client().status("load") == RESPONSE
+
+
+def test_refuses_to_change_the_database_type_of_a_project_with_tables(tmp_path):
+    project = projects.create_project(tmp_path / "p")
+    apps.build(project, [apps.complete(apps.sqlite_database()),
+                         apps.add_item("catalogs", "things", fields=[apps.field("x")])])
+    before = sha(project / "admin.sqlite")
+    args = {"project_path": str(project), "name": "Shop", "item_name": "shop",
+            "db_type": "postgresql", "database": "elsewhere", "check_connection": False}
+    refused = run_module("jampy.deploy.jam_project", args, expect_failure=True)
+    assert "already has tables" in refused["msg"] and "force_db_type" in refused["msg"]
+    assert sha(project / "admin.sqlite") == before
+
+
+def test_unreachable_database_is_named_without_the_password(tmp_path):
+    project = projects.create_project(tmp_path / "p")
+    before = sha(project / "admin.sqlite")
+    args = {"project_path": str(project), "name": "Shop", "item_name": "shop",
+            "db_type": "postgresql", "database": "shopdb", "user": "shopuser",
+            "password": "Very-Secret-42", "host": "127.0.0.1", "port": "1"}
+    failed = run_module("jampy.deploy.jam_project", args, expect_failure=True)
+    for part in ("127.0.0.1", "shopdb", "shopuser", "1"):
+        assert part in failed["msg"]
+    assert "Very-Secret-42" not in failed["_output"]
+    assert sha(project / "admin.sqlite") == before
+    verbose = run_module("jampy.deploy.jam_project", args, verbosity=4)
+    assert verbose["rc"] != 0 and "Very-Secret-42" not in verbose["_output"]
+
+
+def test_bad_input(tmp_path):
+    project = projects.create_project(tmp_path / "p")
+    before = sha(project / "admin.sqlite")
+    base = {"project_path": str(project), "name": "Shop", "item_name": "shop",
+            "db_type": "sqlite", "database": "x.sqlite"}
+    for change, message in (({"item_name": "Not Valid"}, "lower-case Python identifier"),
+                            ({"db_type": "access"}, "value of db_type must be one of"),
+                            ({"dsn": "x"}, "Jam.py 7.0 projects only")):
+        result = run_module("jampy.deploy.jam_project", {**base, **change}, expect_failure=True)
+        assert message in result["msg"]
+    assert sha(project / "admin.sqlite") == before
