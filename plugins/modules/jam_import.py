@@ -52,6 +52,16 @@ options:
       - Seconds to wait for another import (by Jam.py or by this module) to finish.
     type: int
     default: 600
+  backup:
+    description:
+      - MySQL/MariaDB cannot roll back schema changes. Before an import that alters, drops
+        or indexes existing tables there, dump those tables with C(mysqldump) (the password
+        goes through a private option file, never the command line) and copy admin.sqlite
+        into C(<project>/backups/import_<time>/). A failure then names the folder and the
+        command that restores it.
+      - PostgreSQL and SQLite need none - their changes roll back as a whole.
+    type: bool
+    default: true
 requirements:
   - SQLAlchemy >= 2.0 and Alembic on the target.
   - psycopg2 for PostgreSQL, mysqlclient for MySQL/MariaDB projects.
@@ -121,6 +131,12 @@ seconds:
   returned: always
   type: dict
   sample: {"lock": 0.0, "plan": 0.18, "connect": 0.01, "maintenance": 0.01, "database": 0.56, "admin": 0.01, "files": 0.0}
+backup:
+  description: Where the tables changed on MySQL/MariaDB were saved, and how to restore them (empty when none was needed).
+  returned: when changed and not in check mode, and with failures
+  type: dict
+  sample: {"folder": "/var/www/shop/backups/import_2026-11-22_10-00-00", "tables": ["shop_customers"],
+           "restore": "mysql shop < /var/www/shop/backups/import_2026-11-22_10-00-00/shop.sql"}
 progress:
   description: The import's progress lines, as written to its log.
   returned: when changed and not in check mode
@@ -164,6 +180,7 @@ def main():
             src=dict(type="path", required=True),
             import_delay=dict(type="int"),
             lock_timeout=dict(type="int", default=600),
+            backup=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -176,13 +193,15 @@ def main():
 
     importer = Importer(params["project_path"], params["src"],
                         import_delay=params["import_delay"],
-                        lock_timeout=params["lock_timeout"], engine_factory=create_engine)
+                        lock_timeout=params["lock_timeout"], engine_factory=create_engine,
+                        backup=params["backup"])
 
     def details(exc):
         if not isinstance(exc, ImportFailed):
             return {}
         return dict(executed=exc.result.executed, statements=exc.result.statements,
-                    log_file=exc.result.log_file, progress=exc.result.progress)
+                    log_file=exc.result.log_file, progress=exc.result.progress,
+                    backup=exc.result.backup)
 
     result = run_or_fail(module, lambda: importer.run(check_mode=module.check_mode), details)
     for warning in result.warnings:
@@ -192,7 +211,8 @@ def main():
                   files=result.files, seconds=result.seconds)
     if result.log_file:
         output.update(log_file=result.log_file, progress=result.progress,
-                      build_version=result.versions.get("build_version"))
+                      build_version=result.versions.get("build_version"),
+                      backup=result.backup)
     if module._diff:
         output["diff"] = diff_of(importer, result)
     module.exit_json(**output)

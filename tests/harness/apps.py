@@ -174,6 +174,7 @@ SHOP_APP = [
 # One of each evolution step on SHOP_APP (what later migrations must carry over).
 SHOP_EVOLUTION = [
     add_field("customers", "phone", "Phone", size=30),
+    resize_field("customers", "name", 120),
     rename_field("customers", "email", "mail"),
     delete_field("customers", "notes"),
     add_index("products", [("price", True), "name"], name="SHOP_PRODUCTS_PRICE_IDX"),

@@ -60,8 +60,18 @@ def sdist_root():
                 check=True,
             )
             with tarfile.open(SDIST_DIR / f"jam.py-{JAM_VERSION}.tar.gz") as tar:
-                tar.extractall(SDIST_DIR, filter="data")
+                _safe_extract(tar, SDIST_DIR)
     return root
+
+
+def _safe_extract(tar, dest):
+    """Extract regular files and folders only, inside ``dest`` (Python 3.11.2 has no
+    extraction filters)."""
+    for member in tar.getmembers():
+        parts = Path(member.name).parts
+        if member.name.startswith("/") or ".." in parts or not (member.isfile() or member.isdir()):
+            raise RuntimeError(f"unexpected member {member.name!r} in the Jam.py sdist")
+    tar.extractall(dest)  # noqa: S202 - every member was checked above
 
 
 def run_jamside(script, *args, **kwargs):

@@ -185,15 +185,23 @@ def test_failing_statement_rolls_back_everything(kind, where, shop_versions, tar
     assert our_import(target, zip_path).changed  # a later run still imports it
 
 
-def test_mysql_failure_reports_what_was_applied(shop_versions, target_project):
+def test_mysql_failure_reports_what_was_applied_and_the_backup(shop_versions, target_project):
     target = target_project("mysql")
     our_import(target, shop_versions[0][1])
     admin_before = dump_admin(target, METADATA_TABLES, protocol_state=False)
     with pytest.raises(ImportFailed) as failure:
         our_import(target, shop_versions[-1][1], engine_factory=failing_engine(3))
-    assert "2 statements before it were applied" in str(failure.value)
-    assert len(failure.value.result.executed) == 2
+    message, result = str(failure.value), failure.value.result
+    assert "2 statements before it were applied" in message
+    assert len(result.executed) == 2
     assert dump_admin(target, METADATA_TABLES, protocol_state=False) == admin_before
+    backup = Path(result.backup["folder"])
+    assert str(backup) in message and result.backup["restore"] in message
+    assert "shop_customers" in result.backup["tables"]
+    dump = (backup / f"{Project(target).connection()['database']}.sql").read_text()
+    assert "CREATE TABLE `shop_customers`" in dump
+    assert (backup / "admin.sqlite").read_bytes()[:16] == b"SQLite format 3\x00"
+    assert oct((backup / f"{Project(target).connection()['database']}.sql").stat().st_mode)[-3:] == "600"
     assert Project(target).parameters()["maintenance"] is False
 
 

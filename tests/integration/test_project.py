@@ -60,11 +60,15 @@ def test_like_the_builder_then_jam_serves_it(database, tmp_path):
     apps.build(theirs, [apps.complete(database, name="Shop", item_name="shop")])
     args = module_args(ours, database)
 
+    before = sha(ours / "admin.sqlite"), sha(ours / "index.html")
     checked = run_module("jampy.deploy.jam_project", args, check_mode=True, diff=True)
     assert checked["changed"] and not (ours / "shop.sqlite").exists()
+    assert (sha(ours / "admin.sqlite"), sha(ours / "index.html")) == before
     assert "password" not in checked["diff"]["after"].replace("password_set", "")
-    done = run_module("jampy.deploy.jam_project", args)
-    assert done["changed"] and done["completed"]
+    done = run_module("jampy.deploy.jam_project", args, diff=True, verbosity=4)
+    assert done["rc"] == 0
+    if database.password:
+        assert database.password not in done["_output"]
     assert completion_state(ours) == completion_state(theirs)
     assert not run_module("jampy.deploy.jam_project", args)["changed"]
 
@@ -110,3 +114,26 @@ def test_bad_input(tmp_path):
         result = run_module("jampy.deploy.jam_project", {**base, **change}, expect_failure=True)
         assert message in result["msg"]
     assert sha(project / "admin.sqlite") == before
+
+
+@pytest.mark.parametrize("db_type, extra, expected", [
+    ("mssql", {"server": "SQLEXPRESS", "port": "1433"},
+     {"F_DB_TYPE": 6, "F_SERVER": "SQLEXPRESS", "F_PORT": "1433"}),
+    ("oracle", {"port": "1521"}, {"F_DB_TYPE": 5, "F_PORT": "1521"}),
+    ("firebird", {"encoding": "UTF8"}, {"F_DB_TYPE": 2, "F_ENCODING": "UTF8"}),
+])
+def test_databases_not_testable_here_are_written_as_the_builder_would(db_type, extra, expected,
+                                                                        tmp_path):
+    project = projects.create_project(tmp_path / "p")
+    args = {"project_path": str(project), "name": "Shop", "item_name": "shop",
+            "db_type": db_type, "database": "SHOPDB", "user": "shop", "password": "pw",
+            "host": "db.example.org", "check_connection": False, **extra}
+    assert run_module("jampy.deploy.jam_project", args)["changed"]
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con:
+        cur = con.execute("SELECT * FROM SYS_TASKS")
+        row = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+        names = [r[0] for r in con.execute("SELECT F_DB_FIELD_NAME FROM SYS_FIELDS")]
+    assert {k: row[k] for k in expected} == expected
+    assert (row["F_ALIAS"], row["F_LOGIN"], row["F_HOST"]) == ("SHOPDB", "shop", "db.example.org")
+    assert names and all(n == n.upper() for n in names)  # upper-case identifiers there
+    assert not run_module("jampy.deploy.jam_project", args)["changed"]

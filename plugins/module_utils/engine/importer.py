@@ -15,7 +15,7 @@ import time
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 
-from . import admin_changes, ddl, incoming, jamdefs, protocol
+from . import admin_changes, backup, ddl, incoming, jamdefs, protocol
 from .archive import read_archive
 from .errors import JamDeployError
 from .import_log import ImportLog
@@ -48,6 +48,7 @@ class ImportResult:
     warnings: list = field(default_factory=list)
     progress: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)      # time per phase
+    backup: dict = field(default_factory=dict)       # folder and restore hint (MySQL)
 
 
 class _Clock:
@@ -87,7 +88,7 @@ def check_integrity(current, archived):
 
 class Importer:
     def __init__(self, project_path, archive_path, import_delay=None, lock_timeout=None,
-                 engine_factory=None, report=None):
+                 engine_factory=None, report=None, backup=True):
         self.project_path = project_path
         self.project = None
         self.plan = None
@@ -96,6 +97,7 @@ class Importer:
         self.lock_timeout = lock_timeout
         self.engine_factory = engine_factory
         self.report = report or (lambda line: None)
+        self.take_backup = backup
         self.result = ImportResult()
         self.clock = _Clock(self.result.seconds)
 
@@ -172,6 +174,7 @@ class Importer:
                     engine = self._connect()
                 if engine is not None:
                     stack.callback(engine.dispose)
+                self._back_up()
                 self._apply(engine)
             return self.result
 
@@ -187,6 +190,21 @@ class Importer:
             engine.dispose()
             raise
         return engine
+
+    def _back_up(self):
+        """Before DDL that cannot be rolled back, dump what it changes (and admin.sqlite)."""
+        if self.db_type in TRANSACTIONAL_DDL or not self.take_backup:
+            return
+        tables = self.plan.existing_tables_changed()
+        if not tables or self.db_type != jamdefs.MYSQL:
+            return
+        with self.clock.phase("backup"):
+            folder = backup.backup_folder(self.project.path, datetime.datetime.now())
+            shutil.copyfile(self.project.admin_path, os.path.join(folder, "admin.sqlite"))
+            dump = os.path.join(folder, f"{self.project.connection()['database']}.sql")
+            restore = backup.dump_tables(self.project.connection(), tables, dump)
+        self.result.backup = {"folder": folder, "tables": tables, "restore": restore}
+        self.report(f"backup of {len(tables)} tables in {folder}")
 
     def _apply(self, engine):
         project, result = self.project, self.result
@@ -236,9 +254,9 @@ class Importer:
             with self.clock.phase("database"):
                 self._execute_ddl(conn, log, transactional)
             log.progress("import_changing_admin")
-            backup = str(self.project.path / "_admin.sqlite")
+            admin_copy = str(self.project.path / "_admin.sqlite")
             # Jam.py's own convention: a leftover _admin.sqlite is restored at its next start.
-            shutil.copyfile(self.project.admin_path, backup)
+            shutil.copyfile(self.project.admin_path, admin_copy)
             try:
                 with self.clock.phase("admin"):
                     self._execute_admin(log)
@@ -246,9 +264,9 @@ class Importer:
                     if trans is not None:
                         trans.commit()
             except BaseException:
-                os.replace(backup, self.project.admin_path)
+                os.replace(admin_copy, self.project.admin_path)
                 raise
-            os.remove(backup)
+            os.remove(admin_copy)
         finally:
             if conn is not None:
                 conn.close()
@@ -266,10 +284,17 @@ class Importer:
                            if transactional else
                            f"{len(self.result.executed)} statements before it were applied "
                            "and are not rolled back by this database; admin.sqlite is "
-                           "unchanged")
+                           "unchanged" + self._restore_hint())
                     raise ImportFailed(f"statement failed: {sql}\n{str(error).strip()}\n"
                                        f"The import was {ran}.", self.result) from None
                 self.result.executed.append(sql)
+
+    def _restore_hint(self):
+        found = self.result.backup
+        if not found:
+            return ""
+        return (f". The changed tables were saved before in {found['folder']}: restore them "
+                f"with `{found['restore']}` (as the database owner), then import again")
 
     def _execute_admin(self, log):
         with closing(sqlite3.connect(str(self.project.admin_path), timeout=30,

@@ -159,6 +159,19 @@ class Plan:
     def empty(self):
         return not self.steps and not self.admin
 
+    def existing_tables_changed(self):
+        """Tables that exist now and that the steps alter, drop or index (what a backup of
+        a database without transactional DDL must hold)."""
+        names = set()
+        for step in self.steps:
+            if isinstance(step, (CreateTable, CreateSequence, DropSequence, SequenceOwnedBy)):
+                continue
+            table = step.old if isinstance(step, RebuildTable) else step.table
+            name = table if isinstance(table, str) else table.name
+            if name in self.current_schema.tables:
+                names.add(name)
+        return sorted(names)
+
     def summary(self):
         counts = {}
         for step in self.steps:
