@@ -8,13 +8,14 @@ import subprocess
 import tempfile
 
 from .errors import JamDeployError
+from .files import make_dirs
 
 DUMP_PROGRAMS = ("mysqldump", "mariadb-dump")
 
 
 def backup_folder(project_path, now):
     folder = os.path.join(str(project_path), "backups", f"import_{now:%Y-%m-%d_%H-%M-%S}")
-    os.makedirs(folder, mode=0o700, exist_ok=True)
+    make_dirs(folder, project_path, mode=0o700)
     return folder
 
 

@@ -7,15 +7,14 @@ connection (SYS_TASKS), and rewrites every field's column name in the database's
 identifier case. A project counts as complete once SYS_TASKS.F_DB_TYPE is set.
 """
 import keyword
-import os
 import re
-import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
 
 from . import jamdefs as j
 from .errors import JamDeployError
+from .files import write_text
 from .langs import translations
 
 # connection key → SYS_TASKS column (7.0 adds the driver choice and a DSN)
@@ -174,8 +173,4 @@ def apply_completion(project, plan):
             con.executemany("UPDATE SYS_FIELDS SET F_DB_FIELD_NAME = ? WHERE ID = ?",
                             [(new, fid) for fid, (old, new) in plan.field_names.items()])
     if plan.index_html is not None:
-        path = project.path / "index.html"
-        tmp = path.with_name(".index.html.jampy-tmp")
-        tmp.write_text(plan.index_html, encoding="utf-8")
-        shutil.copymode(path, tmp)
-        os.replace(tmp, path)
+        write_text(project.path / "index.html", plan.index_html, project.path)

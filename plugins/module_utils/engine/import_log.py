@@ -7,6 +7,7 @@ import datetime
 import re
 from pathlib import Path
 
+from .files import make_dirs, write_text
 from .langs import translations
 
 _LOG_NAME = re.compile(r"^import_(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)\.log$")
@@ -59,14 +60,14 @@ class ImportLog:
     def write(self, result, now):
         """Write ``logs/import_<time>.log``; ``result`` is success, errors or failed."""
         folder = self.project_path / "logs"
-        folder.mkdir(exist_ok=True)
+        make_dirs(folder, self.project_path)
         key = next(k for k, v in RESULT_KEYS.items() if v == result)
         path = folder / f"import_{now.strftime('%Y-%m-%d_%H-%M-%S')}.log"
         while path.exists():  # one file per attempt, even two in one second
             now += _ONE_SECOND
             path = folder / f"import_{now.strftime('%Y-%m-%d_%H-%M-%S')}.log"
         body = "".join(self.parts)
-        path.write_text(f"{self.texts[key].upper()}\n\n{body}", encoding="utf-8")
+        write_text(path, f"{self.texts[key].upper()}\n\n{body}", self.project_path)
         return path
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from . import admin_changes, backup, ddl, incoming, jamdefs, protocol
 from .archive import read_archive
 from .errors import JamDeployError
+from .files import copy_file, copy_like
 from .import_log import ImportLog
 from .locking import METADATA_IMPORT, project_lock
 from .plan import build_plan
@@ -200,7 +201,7 @@ class Importer:
             return
         with self.clock.phase("backup"):
             folder = backup.backup_folder(self.project.path, datetime.datetime.now())
-            shutil.copyfile(self.project.admin_path, os.path.join(folder, "admin.sqlite"))
+            copy_like(self.project.admin_path, os.path.join(folder, "admin.sqlite"))
             dump = os.path.join(folder, f"{self.project.connection()['database']}.sql")
             restore = backup.dump_tables(self.project.connection(), tables, dump)
         self.result.backup = {"folder": folder, "tables": tables, "restore": restore}
@@ -256,7 +257,7 @@ class Importer:
             log.progress("import_changing_admin")
             admin_copy = str(self.project.path / "_admin.sqlite")
             # Jam.py's own convention: a leftover _admin.sqlite is restored at its next start.
-            shutil.copyfile(self.project.admin_path, admin_copy)
+            copy_like(self.project.admin_path, admin_copy)
             try:
                 with self.clock.phase("admin"):
                     self._execute_admin(log)
@@ -311,10 +312,5 @@ class Importer:
     def _copy_files(self):
         for name in self.file_changes:
             source = os.path.join(self.workdir, *name.split("/"))
-            target = os.path.join(str(self.project.path), *name.split("/"))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".jampy-")
-            os.close(handle)
-            shutil.copyfile(source, temp)
-            os.chmod(temp, 0o644)
-            os.replace(temp, target)
+            copy_file(source, os.path.join(str(self.project.path), *name.split("/")),
+                      self.project.path)

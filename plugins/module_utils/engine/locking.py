@@ -10,6 +10,7 @@ import time
 from contextlib import contextmanager
 
 from .errors import JamDeployError
+from .files import adopt, make_dirs
 
 METADATA_IMPORT = "$metadata_import"
 SAVE_BUILD_ID = "$save_build_id"
@@ -24,9 +25,12 @@ class LockTimeout(JamDeployError):
 def project_lock(project_path, name, timeout=None, on_wait=None):
     """Hold ``locks/<name>.lock``; wait up to ``timeout`` seconds (None: forever)."""
     folder = os.path.join(str(project_path), "locks")
-    os.makedirs(folder, exist_ok=True)
+    make_dirs(folder, project_path)
     path = os.path.join(folder, name + ".lock")
+    created = not os.path.exists(path)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o664)
+    if created:
+        adopt(path, project_path)
     try:
         deadline = None if timeout is None else time.monotonic() + timeout
         waited = False

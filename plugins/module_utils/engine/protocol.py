@@ -9,6 +9,7 @@ import os
 import sqlite3
 from contextlib import closing
 
+from .files import adopt
 from .locking import SAVE_BUILD_ID, project_lock
 
 BUILD_ID_PREFIX = "$buildID"
@@ -30,6 +31,7 @@ def save_build_id(project_path, build_version, params_version):
                 os.remove(os.path.join(folder, name))
         marker = f"{BUILD_ID_PREFIX}_{build_version or 0}_{params_version or 0}"
         open(os.path.join(folder, marker), "w").close()
+        adopt(os.path.join(folder, marker), project_path)
     return marker
 
 

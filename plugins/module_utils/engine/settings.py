@@ -5,10 +5,9 @@ every running Jam.py process re-reads them at its next /api request, as after a 
 the Builder. In 7.0 production is the ``builder.html`` file instead (read once per process:
 a restart applies it).
 """
-import os
-
 from . import jamdefs, params, protocol
 from .errors import JamDeployError
+from .files import write_text
 from .locking import METADATA_IMPORT, LockTimeout, project_lock
 
 
@@ -50,8 +49,6 @@ def _check_no_import_running(project):
 def _set_production_file(project, on):
     path = project.path / params.PRODUCTION_FILE_70
     if on:
-        tmp = path.with_name(path.name + ".jampy-tmp")
-        tmp.write_text(params.PRODUCTION_TEXT_70)
-        os.replace(tmp, path)
+        write_text(path, params.PRODUCTION_TEXT_70, project.path)
     elif path.exists():
         path.unlink()
