@@ -52,6 +52,13 @@ options:
       - Seconds to wait for another import (by Jam.py or by this module) to finish.
     type: int
     default: 600
+  schema:
+    description:
+      - Change the project database's schema. With several application hosts sharing one
+        database, import with C(true) on one host first, then with C(false) on the others -
+        they get admin.sqlite and the files, the schema is already there.
+    type: bool
+    default: true
   backup:
     description:
       - MySQL/MariaDB cannot roll back schema changes. Before an import that alters, drops
@@ -181,6 +188,7 @@ def main():
             import_delay=dict(type="int"),
             lock_timeout=dict(type="int", default=600),
             backup=dict(type="bool", default=True),
+            schema=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -194,7 +202,7 @@ def main():
     importer = Importer(params["project_path"], params["src"],
                         import_delay=params["import_delay"],
                         lock_timeout=params["lock_timeout"], engine_factory=create_engine,
-                        backup=params["backup"])
+                        backup=params["backup"], schema=params["schema"])
 
     def details(exc):
         if not isinstance(exc, ImportFailed):

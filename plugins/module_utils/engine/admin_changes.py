@@ -72,13 +72,30 @@ def admin_changes(current, desired, soft_deleted):
     return changes
 
 
+def _sqlite_type(value):
+    if isinstance(value, (bool, int)):
+        return "INTEGER"
+    return "REAL" if isinstance(value, float) else "TEXT"
+
+
 def admin_statements(changes, columns):
-    """(sql, params) for sqlite3; ``columns`` maps TABLE → its actual column names."""
+    """(sql, params) for sqlite3; ``columns`` maps TABLE → its actual column names.
+
+    A column the imported rows fill but this admin.sqlite lacks is added first, as Jam.py
+    adds the columns of its admin items at every start (e.g. F_TEXTAREA, which a project
+    never started by Jam.py does not have yet).
+    """
     quoted = {table: {c.upper(): f'"{c}"' for c in names} for table, names in columns.items()}
     statements = []
     for change in changes:
         table = change.table.upper()
         actual = quoted[table]
+        for name, value in change.values.items():
+            if name.upper() not in actual and value is not None:
+                column = name.upper()
+                statements.append((f'ALTER TABLE "{table}" ADD COLUMN "{column}" '
+                                   f'{_sqlite_type(value)}', ()))
+                actual[column] = f'"{column}"'
         if change.kind == PURGE:
             statements.append((f'DELETE FROM "{table}" WHERE "DELETED" = 1', ()))
         elif change.kind == DELETE:
@@ -90,7 +107,7 @@ def admin_statements(changes, columns):
                 statements.append((
                     f'INSERT INTO "{table}" ({", ".join(actual[n.upper()] for n in names)}) '
                     f'VALUES ({", ".join("?" * len(names))})', values))
-            else:
+            elif names:
                 assignments = ", ".join(actual[n.upper()] + " = ?" for n in names)
                 statements.append((f'UPDATE "{table}" SET {assignments} WHERE "ID" = ?',
                                    values + (change.row_id,)))

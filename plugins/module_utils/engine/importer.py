@@ -89,7 +89,7 @@ def check_integrity(current, archived):
 
 class Importer:
     def __init__(self, project_path, archive_path, import_delay=None, lock_timeout=None,
-                 engine_factory=None, report=None, backup=True):
+                 engine_factory=None, report=None, backup=True, schema=True):
         self.project_path = project_path
         self.project = None
         self.plan = None
@@ -99,6 +99,9 @@ class Importer:
         self.engine_factory = engine_factory
         self.report = report or (lambda line: None)
         self.take_backup = backup
+        # False on the other application hosts of a shared database: one host changed the
+        # schema already, these only need admin.sqlite and the files.
+        self.apply_schema = schema
         self.result = ImportResult()
         self.clock = _Clock(self.result.seconds)
 
@@ -182,7 +185,7 @@ class Importer:
     def _connect(self):
         """The database engine, connected once now: an unreachable database fails the run
         before the site goes into maintenance."""
-        if not self.rendered:
+        if not self.rendered or not self.apply_schema:
             return None
         engine = self.engine_factory(self.project.connection())
         try:
@@ -194,7 +197,7 @@ class Importer:
 
     def _back_up(self):
         """Before DDL that cannot be rolled back, dump what it changes (and admin.sqlite)."""
-        if self.db_type in TRANSACTIONAL_DDL or not self.take_backup:
+        if self.db_type in TRANSACTIONAL_DDL or not self.take_backup or not self.apply_schema:
             return
         tables = self.plan.existing_tables_changed()
         if not tables or self.db_type != jamdefs.MYSQL:
@@ -273,6 +276,9 @@ class Importer:
                 conn.close()
 
     def _execute_ddl(self, conn, log, transactional):
+        if not self.apply_schema:
+            self.report("schema changes left to the host that owns the database")
+            return
         for step, sqls in self.rendered:
             self.report(step.describe())
             for sql in sqls:

@@ -1,0 +1,73 @@
+"""The project and migrate roles on this host: a new SQLite production project from the
+project script to served metadata, idempotent, with the files the web user needs."""
+import json
+import os
+import pwd
+import sqlite3
+import stat
+from contextlib import closing
+
+import pytest
+
+from tests.harness import hosting
+from tests.harness.ansible_run import run_playbook
+from tests.harness.server import RESPONSE, JamServer
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not hosting.web_user_exists(),
+                                reason="the roles are tested as root with a www-data user")
+
+
+def play(tmp_path, site, zip_path, method="live"):
+    book = tmp_path / "site.yml"
+    book.write_text(json.dumps([{
+        "hosts": "localhost", "gather_facts": False,
+        "vars": {"jampy_project_name": "shop", "jampy_project_path": str(site / "shop"),
+                 "jampy_venv_path": str(site / "venv"), "jampy_migrate_zip": str(zip_path),
+                 "jampy_migrate_method": method, "jampy_migrate_import_delay": 0,
+                 "jampy_migrate_staging_path": str(site / "staging")},
+        "roles": ["jampy.deploy.project", "jampy.deploy.migrate"],
+    }]))
+    return book
+
+
+def recap(output):
+    line = next(l for l in output.splitlines() if l.startswith("localhost"))
+    return dict(part.split("=") for part in line.split(":", 1)[1].split())
+
+
+@pytest.fixture
+def site():
+    folder = hosting.new_site()
+    yield folder
+    hosting.remove_site(folder)
+
+
+def test_new_sqlite_project_with_live_migration(site, shop_versions, tmp_path):
+    book = play(tmp_path, site, shop_versions[0][1])
+    first = run_playbook(book, timeout=900)
+    assert int(recap(first.stdout)["changed"]) > 0, first.stdout
+    second = run_playbook(book)
+    assert recap(second.stdout)["changed"] == "0", second.stdout
+
+    project = site / "shop"
+    www = pwd.getpwnam("www-data")
+    admin = os.stat(project / "admin.sqlite")
+    assert (admin.st_uid, stat.S_IMODE(admin.st_mode)) == (www.pw_uid, 0o600)
+    assert stat.S_IMODE(os.stat(project / "server.py").st_mode) == 0o750
+    for path in project.rglob("*"):
+        assert path.owner() == "www-data", path
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con:
+        production = con.execute("SELECT F_PRODUCTION, F_SAFE_MODE, F_DEBUGGING, F_IMPORT_DELAY "
+                                 "FROM SYS_PARAMS").fetchone()
+        connection = con.execute("SELECT F_DB_TYPE, F_ALIAS FROM SYS_TASKS").fetchone()
+    assert production == (1, 1, 0, 180) and connection == (1, "shop.sqlite")
+    with closing(sqlite3.connect(project / "shop.sqlite")) as con:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"SHOP_CUSTOMERS", "SHOP_ORDERS", "SHOP_ORDER_LINES"} <= tables
+
+    with JamServer(project) as server:
+        client = server.client()
+        client.login("admin", "111")  # safe mode is on; the project's default account
+        client.load()
+        client.insert("customers", {"name": "Ann"})
+        assert [r["name"] for r in client.open("customers")] == ["Ann"]
