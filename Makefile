@@ -20,7 +20,7 @@ test: venv collection jam services
 
 # ansible-lint, production profile, on everything Ansible in the collection.
 lint: venv collection
-	$(VENV)/bin/ansible-lint --offline --profile production playbooks/
+	$(VENV)/bin/ansible-lint --offline --profile production roles/ playbooks/
 
 # ansible-test sanity (offline bootstrap of its pip, see scripts/sanity.sh).
 sanity: venv
