@@ -59,6 +59,25 @@ options:
         they get admin.sqlite and the files, the schema is already there.
     type: bool
     default: true
+  drift:
+    description:
+      - What to do when the project database differs from what its current metadata
+        describes (a column added by hand, a half-applied change), checked before anything
+        changes.
+      - C(fail) refuses and lists the differences. C(adopt) goes ahead when the database
+        only has more than the metadata knows (extra tables, columns, indexes, foreign keys
+        are kept as they are; the foreign keys Jam.py's own import never creates in SQLite
+        are not required) and refuses other differences. C(ignore) goes ahead anyway.
+    type: str
+    choices: [fail, adopt, ignore]
+    default: fail
+  allow_data_loss:
+    description:
+      - Let the import drop tables or columns that hold data, or shrink a text column below
+        its longest value. Without it such a plan is refused, naming the tables, columns and
+        counts, before anything changes.
+    type: bool
+    default: false
   backup:
     description:
       - MySQL/MariaDB cannot roll back schema changes. Before an import that alters, drops
@@ -133,6 +152,18 @@ build_version:
   description: The project's BUILD_VERSION after the import.
   returned: when changed and not in check mode
   type: int
+drift:
+  description: Differences between the live database and the project's metadata found before the import (kept as warnings when adopted or ignored).
+  returned: always
+  type: list
+  elements: str
+  sample: ["table shop_customers: column extra TEXT: not expected, found"]
+data_loss:
+  description: What the plan destroys (allowed with I(allow_data_loss)).
+  returned: always
+  type: list
+  elements: str
+  sample: ["column shop_customers.notes would be dropped with its 12 values"]
 seconds:
   description: Seconds spent per phase (lock, plan, connect, maintenance, import_delay, database, admin, files).
   returned: always
@@ -189,6 +220,8 @@ def main():
             lock_timeout=dict(type="int", default=600),
             backup=dict(type="bool", default=True),
             schema=dict(type="bool", default=True),
+            drift=dict(type="str", default="fail", choices=["fail", "adopt", "ignore"]),
+            allow_data_loss=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -202,7 +235,8 @@ def main():
     importer = Importer(params["project_path"], params["src"],
                         import_delay=params["import_delay"],
                         lock_timeout=params["lock_timeout"], engine_factory=create_engine,
-                        backup=params["backup"], schema=params["schema"])
+                        backup=params["backup"], schema=params["schema"],
+                        drift=params["drift"], allow_data_loss=params["allow_data_loss"])
 
     def details(exc):
         if not isinstance(exc, ImportFailed):
@@ -216,7 +250,8 @@ def main():
         module.warn(warning)
     output = dict(changed=result.changed, plan=result.plan, statements=result.statements,
                   executed=result.executed, admin_changes=result.admin_changes,
-                  files=result.files, seconds=result.seconds)
+                  files=result.files, seconds=result.seconds, drift=result.drift,
+                  data_loss=result.data_loss)
     if result.log_file:
         output.update(log_file=result.log_file, progress=result.progress,
                       build_version=result.versions.get("build_version"),

@@ -122,8 +122,8 @@ def test_bad_input(tmp_path):
     ("oracle", {"port": "1521"}, {"F_DB_TYPE": 5, "F_PORT": "1521"}),
     ("firebird", {"encoding": "UTF8"}, {"F_DB_TYPE": 2, "F_ENCODING": "UTF8"}),
 ])
-def test_databases_not_testable_here_are_written_as_the_builder_would(db_type, extra, expected,
-                                                                        tmp_path):
+def test_databases_not_testable_here_are_written_as_the_builder_would(
+        db_type, extra, expected, tmp_path):
     project = projects.create_project(tmp_path / "p")
     args = {"project_path": str(project), "name": "Shop", "item_name": "shop",
             "db_type": db_type, "database": "SHOPDB", "user": "shop", "password": "pw",

@@ -11,7 +11,7 @@ import pytest
 
 from tests.harness import hosting
 from tests.harness.ansible_run import run_playbook
-from tests.harness.server import RESPONSE, JamServer
+from tests.harness.server import JamServer
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not hosting.web_user_exists(),
                                 reason="the roles are tested as root with a www-data user")

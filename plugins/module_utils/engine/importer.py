@@ -15,7 +15,7 @@ import time
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 
-from . import admin_changes, backup, ddl, incoming, jamdefs, protocol
+from . import admin_changes, backup, ddl, guards, incoming, jamdefs, protocol
 from .archive import read_archive
 from .errors import JamDeployError
 from .files import copy_file, copy_like
@@ -48,6 +48,8 @@ class ImportResult:
     versions: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     progress: list = field(default_factory=list)
+    drift: list = field(default_factory=list)        # live schema vs current metadata
+    data_loss: list = field(default_factory=list)    # what the plan would destroy
     seconds: dict = field(default_factory=dict)      # time per phase
     backup: dict = field(default_factory=dict)       # folder and restore hint (MySQL)
 
@@ -89,7 +91,8 @@ def check_integrity(current, archived):
 
 class Importer:
     def __init__(self, project_path, archive_path, import_delay=None, lock_timeout=None,
-                 engine_factory=None, report=None, backup=True, schema=True):
+                 engine_factory=None, report=None, backup=True, schema=True,
+                 drift="fail", allow_data_loss=False):
         self.project_path = project_path
         self.project = None
         self.plan = None
@@ -102,6 +105,8 @@ class Importer:
         # False on the other application hosts of a shared database: one host changed the
         # schema already, these only need admin.sqlite and the files.
         self.apply_schema = schema
+        self.drift_policy = drift
+        self.allow_data_loss = allow_data_loss
         self.result = ImportResult()
         self.clock = _Clock(self.result.seconds)
 
@@ -157,30 +162,53 @@ class Importer:
 
     # -- applying -----------------------------------------------------------------------
     def run(self, check_mode=False):
-        """Plan, and unless ``check_mode`` apply; returns ImportResult or raises."""
+        """Plan, check the live database, and unless ``check_mode`` apply; returns the
+        ImportResult or raises (check mode refuses what a real run would refuse)."""
         self.project = Project(self.project_path)
-        if check_mode:
-            try:
-                with self.clock.phase("plan"):
-                    return self.prepare()
-            finally:
-                self.cleanup()
         with ExitStack() as stack:
-            with self.clock.phase("lock"):
-                stack.enter_context(project_lock(
-                    self.project.path, METADATA_IMPORT, self.lock_timeout,
-                    on_wait=lambda p: self.report(f"waiting for {p}")))
+            if not check_mode:
+                with self.clock.phase("lock"):
+                    stack.enter_context(project_lock(
+                        self.project.path, METADATA_IMPORT, self.lock_timeout,
+                        on_wait=lambda p: self.report(f"waiting for {p}")))
             stack.callback(self.cleanup)
             with self.clock.phase("plan"):
                 self.prepare()
-            if self.result.changed:
-                with self.clock.phase("connect"):
-                    engine = self._connect()
-                if engine is not None:
-                    stack.callback(engine.dispose)
+            if not self.result.changed:
+                return self.result
+            with self.clock.phase("connect"):
+                engine = self._connect()
+            if engine is not None:
+                stack.callback(engine.dispose)
+                with self.clock.phase("checks"):
+                    self._check_database(engine)
+            if not check_mode:
                 self._back_up()
                 self._apply(engine)
             return self.result
+
+    def _check_database(self, engine):
+        """Drift and data loss, before anything changes (and in check mode)."""
+        with engine.connect() as conn:
+            found = guards.drift(conn, self.db_type, self.plan.current_schema)
+            self.result.drift = found
+            blocking = found if self.drift_policy == "fail" else [
+                d for d in found if not guards.harmless(d, self.db_type)
+            ] if self.drift_policy == "adopt" else []
+            if blocking:
+                raise JamDeployError(
+                    "the project database differs from what the project's metadata describes "
+                    "(changed outside the Builder?); nothing was changed:\n  "
+                    + "\n  ".join(blocking)
+                    + "\nFix the database, or set drift to adopt (keep objects the metadata "
+                      "does not know) or ignore.")
+            self.result.warnings += [f"drift: {d}" for d in found]
+            self.result.data_loss = guards.data_loss(conn, self.plan, self.db_type)
+        if self.result.data_loss and not self.allow_data_loss:
+            raise JamDeployError(
+                "the import would destroy stored data; nothing was changed:\n  "
+                + "\n  ".join(self.result.data_loss)
+                + "\nBack the data up and set allow_data_loss to go ahead.")
 
     def _connect(self):
         """The database engine, connected once now: an unreachable database fails the run

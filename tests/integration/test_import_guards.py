@@ -1,0 +1,99 @@
+"""Before an import changes anything: drift in the live database, and data it would
+destroy, are refused by default (naming them) and allowed only when asked."""
+import pytest
+from sqlalchemy import text
+
+from ansible_collections.jampy.deploy.plugins.module_utils.engine import jamdefs
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import JamDeployError
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import Importer
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.reflect import (
+    compare_schemas, reflect_schema)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema import (
+    schema_from_metadata)
+from tests.harness.admin_dump import dump_admin
+
+METADATA_TABLES = jamdefs.METADATA_TABLES[jamdefs.LAYOUT_54]
+
+
+def run_import(project, zip_path, check_mode=False, **options):
+    return Importer(project, zip_path, import_delay=0, engine_factory=create_engine,
+                    **options).run(check_mode)
+
+
+def sql(project, *statements):
+    engine = create_engine(Project(project).connection())
+    try:
+        with engine.begin() as conn:
+            results = [conn.execute(text(s)) for s in statements]
+            return [r.fetchall() if r.returns_rows else None for r in results]
+    finally:
+        engine.dispose()
+
+
+def version(shop_versions, label):
+    return next(z for name, z in shop_versions if name.startswith(label))
+
+
+def drift_of(project):
+    proj = Project(project)
+    engine = create_engine(proj.connection())
+    try:
+        with engine.connect() as conn:
+            return compare_schemas(schema_from_metadata(proj.metadata()),
+                                   reflect_schema(conn, proj.connection()["db_type"]))
+    finally:
+        engine.dispose()
+
+
+def test_a_column_added_by_hand_is_reported_before_anything_changes(shop_versions,
+                                                                    target_project):
+    target = target_project("postgresql")
+    run_import(target, shop_versions[0][1])
+    sql(target, "ALTER TABLE shop_customers ADD COLUMN vip_level INTEGER")
+    admin = dump_admin(target, METADATA_TABLES)
+    later = shop_versions[1][1]
+    for check_mode in (True, False):
+        with pytest.raises(JamDeployError) as refused:
+            run_import(target, later, check_mode)
+        message = str(refused.value)
+        assert "table shop_customers: column vip_level INTEGER: not expected, found" in message
+        assert "nothing was changed" in message
+        assert dump_admin(target, METADATA_TABLES) == admin  # not even maintenance
+
+    adopted = run_import(target, later, drift="adopt")
+    assert adopted.changed and any("vip_level" in w for w in adopted.warnings)
+    assert drift_of(target) == ["table shop_customers: column vip_level INTEGER: not expected, found"]
+    assert not run_import(target, later, drift="adopt").changed
+
+
+def test_adopt_still_refuses_a_missing_table(shop_versions, target_project):
+    target = target_project("postgresql")
+    run_import(target, shop_versions[0][1])
+    sql(target, "DROP TABLE shop_order_lines")
+    with pytest.raises(JamDeployError, match="table shop_order_lines: missing"):
+        run_import(target, shop_versions[1][1], drift="adopt")
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+def test_dropping_a_column_with_values_needs_consent(kind, shop_versions, target_project):
+    target = target_project(kind)
+    before_delete = next(i for i, (label, z) in enumerate(shop_versions)
+                         if label.startswith("delete_field customers notes")) - 1
+    for label, zip_path in shop_versions[:before_delete + 1]:
+        run_import(target, zip_path)
+    table, notes, name = (("SHOP_CUSTOMERS", "NOTES", "NAME") if kind == "sqlite"
+                          else ("shop_customers", "notes", "name"))
+    sql(target, f"INSERT INTO {table} ({name}, {notes}) VALUES ('Ann', 'likes tea')",
+        f"INSERT INTO {table} ({name}) VALUES ('Bob')")
+    deleting = shop_versions[before_delete + 1][1]
+    with pytest.raises(JamDeployError) as refused:
+        run_import(target, deleting)
+    assert f"column {table}.{notes} would be dropped with its 1 values" in str(refused.value)
+
+    done = run_import(target, deleting, allow_data_loss=True)
+    assert done.data_loss == [f"column {table}.{notes} would be dropped with its 1 values"]
+    rows = sql(target, f"SELECT {name} FROM {table} ORDER BY {name}")[0]
+    assert [r[0] for r in rows] == ["Ann", "Bob"]
+    assert drift_of(target) == []
