@@ -241,3 +241,41 @@ def test_running_jam_answers_maintenance_then_serves_the_new_items(shop_versions
         client.load(refresh=True)
         supplier = client.insert("suppliers", {"name": "Acme"})
         assert [r["name"] for r in client.open("suppliers")] == ["Acme"] and supplier
+
+
+def test_two_imports_at_once_serialize_and_the_ddl_runs_once(shop_versions, target_project):
+    target = target_project("postgresql")
+    zip_path = shop_versions[0][1]
+    results, errors = [], []
+
+    def one():
+        try:
+            results.append(our_import(target, zip_path, import_delay=2))
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=one) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not errors
+    assert sorted(r.changed for r in results) == [False, True]
+    assert sum(len(r.executed) for r in results) == len(
+        next(r for r in results if r.changed).statements)
+    assert no_drift(target) == [] and Project(target).parameters()["maintenance"] is False
+
+
+def test_a_busy_lock_times_out_naming_its_holder(shop_versions, target_project):
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.locking import (
+        METADATA_IMPORT, LockTimeout, project_lock)
+
+    target = target_project("sqlite")
+    with project_lock(target, METADATA_IMPORT, note="importing other.zip"):
+        with pytest.raises(LockTimeout) as busy:
+            our_import(target, shop_versions[0][1], lock_timeout=0.3)
+    assert "held by jampy.deploy (importing other.zip, pid" in str(busy.value)
+    with project_lock(target, METADATA_IMPORT):  # as Jam.py holds it: no note
+        with pytest.raises(LockTimeout, match="held by Jam.py"):
+            our_import(target, shop_versions[0][1], lock_timeout=0.3)
+    assert our_import(target, shop_versions[0][1]).changed

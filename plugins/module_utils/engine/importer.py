@@ -170,7 +170,8 @@ class Importer:
                 with self.clock.phase("lock"):
                     stack.enter_context(project_lock(
                         self.project.path, METADATA_IMPORT, self.lock_timeout,
-                        on_wait=lambda p: self.report(f"waiting for {p}")))
+                        on_wait=lambda p: self.report(f"waiting for {p}"),
+                        note=f"importing {os.path.basename(str(self.archive_path))}"))
             stack.callback(self.cleanup)
             with self.clock.phase("plan"):
                 self.prepare()
