@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install (when missing) and start the local services the test-suite talks to, all on
-# loopback: PostgreSQL and MariaDB, plus Apache/mod_wsgi installed for the roles.
+# loopback: PostgreSQL and MariaDB, plus Apache/mod_wsgi installed for the roles (the
+# apache role's test starts and stops Apache itself) and chromium for its browser check.
 # A test administrator account is created in each database server; its password is
 # read from the environment (JAMPY_TEST_DB_PASSWORD) and never echoed.
 set -euo pipefail
@@ -12,7 +13,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 0
 fi
 
-packages=(postgresql mariadb-server libmariadb-dev pkg-config apache2 libapache2-mod-wsgi-py3 sqlite3 shellcheck)
+packages=(postgresql mariadb-server libmariadb-dev pkg-config apache2 libapache2-mod-wsgi-py3 sqlite3 shellcheck chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -254,7 +254,7 @@ def test_two_imports_at_once_serialize_and_the_ddl_runs_once(shop_versions, targ
         except Exception as exc:  # reported by the assertion below
             errors.append(exc)
 
-    workers = [threading.Thread(target=one) for _ in range(2)]
+    workers = [threading.Thread(target=one), threading.Thread(target=one)]
     for worker in workers:
         worker.start()
     for worker in workers:
