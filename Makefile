@@ -9,18 +9,22 @@ COLLECTION_LINK := $(CACHE)/collections/ansible_collections/jampy/deploy
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test unit integration services venv collection jam sanity lint clean
+.PHONY: demo test unit integration services venv collection jam sanity lint molecule clean
 
 demo: venv collection jam
 	$(VENV)/bin/ansible-playbook playbooks/demo.yml
 
 test: venv collection jam services
 	$(PY) -m pytest tests -n 2 --dist loadgroup
-	$(MAKE) --no-print-directory sanity lint
+	$(MAKE) --no-print-directory molecule sanity lint
+
+# Whole deployments on this host (needs root): see scripts/molecule.sh.
+molecule: venv collection jam services
+	bash scripts/molecule.sh
 
 # ansible-lint, production profile, on everything Ansible in the collection.
 lint: venv collection
-	$(VENV)/bin/ansible-lint --offline --profile production roles/ playbooks/
+	$(VENV)/bin/ansible-lint --offline --profile production roles/ playbooks/ extensions/
 
 # ansible-test sanity (offline bootstrap of its pip, see scripts/sanity.sh).
 sanity: venv

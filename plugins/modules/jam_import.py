@@ -164,6 +164,14 @@ data_loss:
   type: list
   elements: str
   sample: ["column shop_customers.notes would be dropped with its 12 values"]
+restart_needed:
+  description:
+    - Whether privileges or roles changed. Running Jam.py processes keep each role's
+      privileges in memory until they restart, so new items stay forbidden to logged-in
+      users (safe mode) until the application restarts (for mod_wsgi, touch C(wsgi.py)).
+      The migrate role does that.
+  returned: always
+  type: bool
 seconds:
   description: Seconds spent per phase (lock, plan, connect, maintenance, import_delay, database, admin, files).
   returned: always
@@ -251,7 +259,7 @@ def main():
     output = dict(changed=result.changed, plan=result.plan, statements=result.statements,
                   executed=result.executed, admin_changes=result.admin_changes,
                   files=result.files, seconds=result.seconds, drift=result.drift,
-                  data_loss=result.data_loss)
+                  data_loss=result.data_loss, restart_needed=result.restart_needed)
     if result.log_file:
         output.update(log_file=result.log_file, progress=result.progress,
                       build_version=result.versions.get("build_version"),

@@ -28,6 +28,10 @@ from .project import Project
 TRANSACTIONAL_DDL = {jamdefs.SQLITE, jamdefs.POSTGRESQL}
 
 
+# Admin items a running Jam.py process reads once and keeps (privileges per role).
+_CACHED_BY_PROCESSES = ("sys_privileges", "sys_roles", "sys_field_privileges")
+
+
 class ImportFailed(JamDeployError):
     """The import stopped; the message names the statement and the database error."""
 
@@ -49,6 +53,10 @@ class ImportResult:
     warnings: list = field(default_factory=list)
     progress: list = field(default_factory=list)
     drift: list = field(default_factory=list)        # live schema vs current metadata
+    # Running Jam.py processes cache each role's privileges until they restart (only the
+    # process that runs an import drops its cache), so new or changed privileges need a
+    # restart of the application's processes to apply.
+    restart_needed: bool = False
     data_loss: list = field(default_factory=list)    # what the plan would destroy
     seconds: dict = field(default_factory=dict)      # time per phase
     backup: dict = field(default_factory=dict)       # folder and restore hint (MySQL)
@@ -140,6 +148,7 @@ class Importer:
         result.files = self.file_changes
         result.warnings.extend(self.archive.warnings)
         result.changed = not self.plan.empty or bool(self.file_changes)
+        result.restart_needed = any(c.table in _CACHED_BY_PROCESSES for c in self.plan.admin)
         return result
 
     def _file_changes(self):

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The molecule scenarios (extensions/molecule/*): whole deployments on this host with real
+# PostgreSQL, MariaDB, SQLite and Apache/mod_wsgi. Playbooks run with -v; the output of
+# each scenario is kept in tests/output/ and must not contain the database password.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then
+  echo "molecule: the scenarios configure Apache and databases and need root: skipped."
+  exit 0
+fi
+export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_VERBOSITY=1
+export JAMPY_TEST_PYTHON="$PWD/.venv/bin/python"
+JAMPY_SCENARIO_DB_PASSWORD="s$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export JAMPY_SCENARIO_DB_PASSWORD
+mkdir -p tests/output /srv/jampy-scenarios
+status=0
+for dir in extensions/molecule/*/molecule.yml; do
+  scenario=$(basename "$(dirname "$dir")")
+  log="tests/output/molecule-$scenario.log"
+  echo "molecule: $scenario"
+  if ! molecule test -s "$scenario" > "$log" 2>&1; then
+    echo "molecule: $scenario failed, see $log"; tail -40 "$log"; status=1
+  elif grep -qF "$JAMPY_SCENARIO_DB_PASSWORD" "$log"; then
+    echo "molecule: $scenario printed the database password (see $log)"; status=1
+  else
+    grep -A1 "SCENARIO RECAP" "$log" | tail -1
+  fi
+done
+exit $status

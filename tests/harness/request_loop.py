@@ -1,0 +1,41 @@
+"""A bounded loop of page loads against a site while it is being updated.
+
+    python -m tests.harness.request_loop <url> <stop file> [max seconds] [login]
+
+Loads the application (as a page does on start: `connect`, then `load`) every 0.2 s until
+the stop file appears, and fails unless every answer was status 9 (served) or 7 (under
+maintenance) and at least one was 7: never a server error or a refused connection.
+"""
+import collections
+import os
+import sys
+import time
+import urllib.error
+
+from .server import MAINTENANCE, RESPONSE, JamClient
+
+
+def loop(url, stop_file, max_seconds=120, login=None):
+    client = JamClient(url.rstrip("/"))
+    if login:  # safe mode: a session first, as a user who is working in the application
+        client.login(*login.split(":", 1))
+    seen, problems = collections.Counter(), []
+    deadline = time.monotonic() + max_seconds
+    while not os.path.exists(stop_file) and time.monotonic() < deadline:
+        try:
+            status = client.api("load", None, 0, [])["result"]["status"]
+            seen[status] += 1
+            if status not in (RESPONSE, MAINTENANCE):
+                problems.append(f"status {status}")
+        except (urllib.error.URLError, ConnectionError, OSError) as exc:
+            problems.append(f"{type(exc).__name__}: {exc}")
+        time.sleep(0.2)
+    return seen, problems
+
+
+if __name__ == "__main__":
+    url, stop = sys.argv[1], sys.argv[2]
+    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 120
+    counts, errors = loop(url, stop, seconds, sys.argv[4] if len(sys.argv) > 4 else None)
+    print(f"answers: {dict(counts)}; problems: {errors[:10]}")
+    sys.exit(1 if errors or not counts[MAINTENANCE] or not counts[RESPONSE] else 0)

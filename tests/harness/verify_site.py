@@ -1,0 +1,46 @@
+"""Check a deployed site the way a user would: through its URL.
+
+    python -m tests.harness.verify_site <url> <project folder> [item]
+
+Logs in (the project's default account when safe mode is on), loads the application,
+inserts a record into the item, reads it back, and checks that the item's table exists in
+the project database. Exits non-zero with the reason when something is wrong.
+"""
+import secrets
+import sys
+
+from sqlalchemy import inspect
+
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+
+from .server import RESPONSE, JamClient
+
+
+def verify(url, project_path, item_name="customers"):
+    client = JamClient(url.rstrip("/"))
+    project = Project(project_path)
+    if project.parameters()["safe_mode"]:
+        client.login("admin", "111")
+    answer = client.load(refresh=True)
+    assert answer["status"] == RESPONSE, answer
+    name = f"check {secrets.token_hex(3)}"
+    record_id = client.insert(item_name, {"name": name})
+    found = [r["name"] for r in client.open(item_name, where={"id": record_id})]
+    assert found == [name], found
+    item = next(row for row in project.metadata().items.values()
+                if row.get("f_item_name") == item_name and row.get("type_id") == 10)
+    engine = create_engine(project.connection())
+    try:
+        tables = inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    assert item["f_table_name"] in tables, (item["f_table_name"], tables)
+    return [f"/api load: status {answer['status']}",
+            f"{item_name}: record {record_id} inserted and read back",
+            f"table {item['f_table_name']} exists in the {project.connection()['db_type_name']} database"]
+
+
+if __name__ == "__main__":
+    for line in verify(*sys.argv[1:]):
+        print(line)
