@@ -192,15 +192,11 @@ progress:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.jampy.deploy.plugins.module_utils.engine import requirements
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import (
+    ImportFailed, Importer)
 from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
-
-try:
-    from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import (
-        ImportFailed, Importer)
-    from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
-    IMPORT_ERROR = None
-except ImportError as exc:  # SQLAlchemy or Alembic missing on the target
-    IMPORT_ERROR = exc
 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema import describe_schema
 
@@ -233,9 +229,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if IMPORT_ERROR is not None:
-        module.fail_json(msg=missing_required_lib("SQLAlchemy 2 and Alembic"),
-                         exception=str(IMPORT_ERROR))
+    absent = requirements.missing()
+    if absent:
+        module.fail_json(msg=missing_required_lib(" and ".join(absent)))
     params = module.params
     if params["import_delay"] is not None and params["import_delay"] < 0:
         module.fail_json(msg="import_delay must be 0 or more seconds")

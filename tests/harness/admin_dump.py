@@ -8,9 +8,10 @@ PER_PROJECT = {"SYS_PARAMS": {"F_SECRET_KEY"}}
 PROTOCOL_STATE = {"F_MAINTENANCE", "F_PARAMS_VERSION"}
 
 
-def dump_admin(project_dir, tables, protocol_state=True):
+def dump_admin(project_dir, tables, protocol_state=True, ignore=()):
     """{TABLE: {id: {COLUMN: value}}} of the given admin tables, all columns (without the
-    maintenance flag and PARAMS_VERSION when ``protocol_state`` is false)."""
+    maintenance flag and PARAMS_VERSION when ``protocol_state`` is false, nor the
+    ``TABLE.COLUMN`` names in ``ignore``)."""
     result = {}
     with closing(sqlite3.connect(f"{project_dir}/admin.sqlite")) as con:
         for table in tables:
@@ -20,6 +21,7 @@ def dump_admin(project_dir, tables, protocol_state=True):
             skip = PER_PROJECT.get(table, set())
             if table == "SYS_PARAMS" and not protocol_state:
                 skip = skip | PROTOCOL_STATE
+            skip = skip | {c.split(".")[1] for c in ignore if c.startswith(table + ".")}
             result[table] = {
                 row[names.index("ID")]: {n: v for n, v in zip(names, row) if n not in skip}
                 for row in cur

@@ -5,7 +5,9 @@ import os
 import pwd
 import sqlite3
 import stat
+import sys
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +73,38 @@ def test_new_sqlite_project_with_live_migration(site, shop_versions, tmp_path):
         client.load()
         client.insert("customers", {"name": "Ann"})
         assert [r["name"] for r in client.open("customers")] == ["Ann"]
+
+
+def test_two_application_hosts_sharing_one_database(shop_versions, pg_database, tmp_path):
+    """The schema changes once (on the first host); the other host gets admin.sqlite and
+    the files; both projects end identical and match the database."""
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine import jamdefs
+    from tests.harness import apps, projects
+    from tests.harness.admin_dump import dump_admin
+
+    hosts = {}
+    for name in ("app1", "app2"):
+        project = projects.create_project(tmp_path / name)
+        apps.build(project, [apps.complete(pg_database, name="Shop", item_name="shop")])
+        hosts[name] = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+                       "jampy_project_path": str(project),
+                       "jampy_migrate_staging_path": str(tmp_path / f"staging-{name}")}
+    inventory = tmp_path / "hosts.json"
+    inventory.write_text(json.dumps({"all": {"hosts": hosts}}))
+    book = tmp_path / "migrate.yml"
+    book.write_text(json.dumps([{
+        "hosts": "all", "gather_facts": False,
+        "vars": {"jampy_project_name": "shop", "jampy_venv_path": str(sys.prefix),
+                 "jampy_migrate_zip": shop_versions[0][1], "jampy_migrate_import_delay": 0},
+        "roles": ["jampy.deploy.migrate"],
+    }]))
+    result = run_playbook(book, "-i", str(inventory), "-v")
+    assert "statement failed" not in result.stdout
+    app1, app2 = (Path(hosts[h]["jampy_project_path"]) for h in ("app1", "app2"))
+    tables = jamdefs.METADATA_TABLES[jamdefs.LAYOUT_54]
+    assert dump_admin(app1, tables, protocol_state=False) == dump_admin(app2, tables,
+                                                                        protocol_state=False)
+    assert (app2 / "js" / "shop.js").exists()
+    again = run_playbook(book, "-i", str(inventory))
+    for line in (l for l in again.stdout.splitlines() if l.startswith("app")):
+        assert "changed=0" in line, again.stdout

@@ -5,20 +5,28 @@ for the dialect (Alembic's offline "as SQL" mode), never by per-database string
 templates. The rendered text is also what ``apply`` executes, so check mode shows
 exactly the statements a real run sends.
 """
+import functools
 import re
-
-from sqlalchemy import (Column, Date, DateTime, Double, ForeignKeyConstraint, Index, Integer,
-                        MetaData, Numeric, REAL, String, Table, Text, select)
-from sqlalchemy.dialects import mysql
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import (AddConstraint, CreateIndex, CreateSequence, CreateTable,
-                               DropConstraint, DropIndex, DropSequence, DropTable,
-                               ExecutableDDLElement, Sequence)
-from sqlalchemy.sql.elements import quoted_name
-from sqlalchemy.types import TIMESTAMP, UserDefinedType
 
 from . import jamdefs as j
 from .errors import JamDeployError
+from .requirements import require
+
+try:
+    from sqlalchemy import (Column, Date, DateTime, Double, ForeignKeyConstraint, Index,
+                            Integer, MetaData, Numeric, REAL, String, Table, Text, select)
+    from sqlalchemy.dialects import mysql
+    from sqlalchemy.ext.compiler import compiles
+    from sqlalchemy.schema import (AddConstraint, CreateIndex, CreateSequence, CreateTable,
+                                   DropConstraint, DropIndex, DropSequence, DropTable,
+                                   ExecutableDDLElement, Sequence)
+    from sqlalchemy.sql.elements import quoted_name
+    from sqlalchemy.types import TIMESTAMP, UserDefinedType
+except ImportError:  # reported by requirements.require() when rendering is asked for
+    UserDefinedType = ExecutableDDLElement = object
+
+    def compiles(*args, **kwargs):
+        return lambda function: function
 
 DIALECTS = {j.SQLITE: "sqlite", j.POSTGRESQL: "postgresql", j.MYSQL: "mysql",
             j.MSSQL: "mssql", j.ORACLE: "oracle"}
@@ -38,11 +46,15 @@ class LiteralType(UserDefinedType):
 
 
 _SIZED = re.compile(r"^(N?VARCHAR2?)\((\d+)\)$")
-_SIMPLE_TYPES = {
-    "INTEGER": Integer, "TEXT": Text, "NUMERIC": Numeric, "DATE": Date, "REAL": REAL,
-    "TIMESTAMP": TIMESTAMP, "DATETIME": DateTime, "DOUBLE": Double, "VARCHAR": String,
-    "LONGTEXT": mysql.LONGTEXT,
-}
+
+
+@functools.lru_cache(maxsize=None)
+def _simple_types():
+    return {
+        "INTEGER": Integer, "TEXT": Text, "NUMERIC": Numeric, "DATE": Date, "REAL": REAL,
+        "TIMESTAMP": TIMESTAMP, "DATETIME": DateTime, "DOUBLE": Double, "VARCHAR": String,
+        "LONGTEXT": mysql.LONGTEXT,
+    }
 
 
 def sa_type(canonical):
@@ -51,7 +63,7 @@ def sa_type(canonical):
     sized = _SIZED.match(canonical)
     if sized and sized.group(1) == "VARCHAR":
         return String(int(sized.group(2)))
-    simple = _SIMPLE_TYPES.get(canonical)
+    simple = _simple_types().get(canonical)
     return simple() if simple else LiteralType(canonical)
 
 
@@ -142,6 +154,7 @@ def sa_foreign_key(sa, fk):
 
 class Renderer:
     def __init__(self, db_type, current=None, desired=None):
+        require()
         from alembic.migration import MigrationContext
         from alembic.operations import Operations
 

@@ -6,8 +6,6 @@ tables or columns holding rows, or shrink a text column below its longest value.
 """
 import re
 
-from sqlalchemy import column, func, select, table
-
 from . import jamdefs as j
 from .ddl import q
 from .plan import AlterColumnType, DropColumn, DropTable, RebuildTable
@@ -33,11 +31,15 @@ def harmless(difference, db_type):
 
 
 def _count(conn, table_name, column_name=None):
+    from sqlalchemy import column, func, select, table
+
     counted = func.count(column(q(column_name))) if column_name else func.count()
     return conn.execute(select(counted).select_from(table(q(table_name)))).scalar()
 
 
 def _longest(conn, table_name, column_name, db_type):
+    from sqlalchemy import column, func, select, table
+
     length = func.length if db_type == j.SQLITE else func.char_length
     return conn.execute(select(func.max(length(column(q(column_name)))))
                         .select_from(table(q(table_name)))).scalar() or 0

@@ -130,6 +130,7 @@ class Importer:
         current = project.metadata(for_import=True)
         check_integrity(current, self.archive.metadata)
         desired = incoming.prepare(self.archive.metadata, current, self.db_type)
+        self.desired_task = desired.task_item()
         self.plan = build_plan(current, desired, self.db_type, project.soft_deleted_counts())
         self.rendered = ddl.render_plan(self.plan, self.db_type)
         self.admin_sql = admin_changes.admin_statements(self.plan.admin, project.columns)
@@ -151,6 +152,13 @@ class Importer:
         result.restart_needed = any(c.table in _CACHED_BY_PROCESSES for c in self.plan.admin)
         return result
 
+    def _generated_files(self):
+        """The client code Jam.py writes itself from the metadata (js/<task>.js and its
+        minified copy): a process regenerates it when it loads the task."""
+        task = self.desired_task or {}
+        name = task.get("f_item_name")
+        return {f"js/{name}.js", f"js/{name}.min.js"} if name else set()
+
     def _file_changes(self):
         changes = []
         root = os.path.realpath(self.project.path)
@@ -162,6 +170,11 @@ class Importer:
             source = os.path.join(self.workdir, *name.split("/"))
             if not (os.path.isfile(target) and filecmp.cmp(source, target, shallow=False)):
                 changes.append(name)
+        if not self.plan.admin:
+            # Same metadata: a differing generated file only shows another Jam.py version
+            # (or a restart) regenerated it; copying it would make every run a change.
+            generated = self._generated_files()
+            changes = [name for name in changes if name not in generated]
         return changes
 
     def cleanup(self):

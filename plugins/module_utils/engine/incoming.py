@@ -41,7 +41,26 @@ def prepare(archived, current, target_db_type):
     if archived.db_type != target_db_type and j.FIREBIRD in (archived.db_type, target_db_type):
         _convert_firebird_indexes(tables["sys_indices"].rows, target_db_type)
     _assign_generators(tables["sys_items"].rows, current, target_db_type)
+    _keep_self_maintained_params(tables, current)
     return Metadata(target_db_type, archived.layout, tables)
+
+
+def _keep_self_maintained_params(tables, current):
+    """SYS_PARAMS values a running Jam.py rewrites at every start: F_JAM_VERSION (its own
+    version) and F_FIELD_ID_GEN (reset to the highest field ID). Copying them, as Jam.py's
+    import does, would make every import after a restart a change; the target keeps them
+    (the field ID counter only while it covers the imported fields)."""
+    new, old = tables["sys_params"].rows, current.tables["sys_params"].rows
+    highest = max(tables["sys_fields"].rows, default=0)
+    for row_id, row in new.items():
+        existing = old.get(row_id)
+        if not existing:
+            continue
+        if "f_jam_version" in row and existing.get("f_jam_version"):
+            row["f_jam_version"] = existing["f_jam_version"]
+        counter = existing.get("f_field_id_gen")
+        if "f_field_id_gen" in row and isinstance(counter, int) and counter >= highest:
+            row["f_field_id_gen"] = counter
 
 
 def _with_hidden(name, fields, known):

@@ -10,9 +10,10 @@ import json
 from . import jamdefs
 
 
-# Counters Jam.py recomputes by itself (F_FIELD_ID_GEN is reset to MAX(SYS_FIELDS.ID) at
-# every start), so they say nothing about the application.
-_COUNTERS = {"sys_params": frozenset({"f_field_id_gen"})}
+# Values a running Jam.py rewrites by itself - F_FIELD_ID_GEN is reset to MAX(SYS_FIELDS.ID)
+# and F_JAM_VERSION to its own version at every start - so they say nothing about the
+# application.
+_COUNTERS = {"sys_params": frozenset({"f_field_id_gen", "f_jam_version"})}
 
 
 class AdminTable:

@@ -1,0 +1,22 @@
+"""Python libraries the write side needs on the target (reading and exporting need none)."""
+import importlib.util
+import sys
+
+from .errors import JamDeployError
+
+IMPORT_LIBRARIES = {"sqlalchemy": "SQLAlchemy>=2.0", "alembic": "alembic"}
+
+
+def missing():
+    """pip requirement texts of the libraries the import needs that cannot be imported."""
+    return [wanted for module, wanted in IMPORT_LIBRARIES.items()
+            if importlib.util.find_spec(module) is None]
+
+
+def require():
+    absent = missing()
+    if absent:
+        raise JamDeployError(
+            f"{' and '.join(absent)} must be installed for the Python that runs this "
+            f"({sys.executable}): `{sys.executable} -m pip install {' '.join(absent)}` "
+            "(the project role puts them into the project's venv)")
