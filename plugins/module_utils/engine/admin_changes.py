@@ -3,6 +3,7 @@
 Rows are matched by ID, as Jam.py does; a row is written only when a copied value
 differs, so re-importing the same metadata yields no change at all (facts §4.4).
 """
+import operator
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -72,6 +73,15 @@ def admin_changes(current, desired, soft_deleted):
     return changes
 
 
+def _getter(names):
+    """values → tuple of the named values, in order (itemgetter returns a bare value for one
+    name)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda values: (values[name],)
+    return operator.itemgetter(*names) if names else (lambda values: ())
+
+
 def _sqlite_type(value):
     if isinstance(value, (bool, int)):
         return "INTEGER"
@@ -83,32 +93,45 @@ def admin_statements(changes, columns):
 
     A column the imported rows fill but this admin.sqlite lacks is added first, as Jam.py
     adds the columns of its admin items at every start (e.g. F_TEXTAREA, which a project
-    never started by Jam.py does not have yet).
+    never started by Jam.py does not have yet). Statement texts are built once per table
+    and field list (an import of a large project inserts thousands of alike rows).
     """
     quoted = {table: {c.upper(): f'"{c}"' for c in names} for table, names in columns.items()}
+    texts, missing = {}, {}
     statements = []
     for change in changes:
         table = change.table.upper()
         actual = quoted[table]
-        for name, value in change.values.items():
-            if name.upper() not in actual and value is not None:
-                column = name.upper()
+        if change.kind == PURGE:
+            statements.append((f'DELETE FROM "{table}" WHERE "DELETED" = 1', ()))
+            continue
+        if change.kind == DELETE:
+            statements.append((f'DELETE FROM "{table}" WHERE "ID" = ?', (change.row_id,)))
+            continue
+        fields = tuple(change.values)
+        absent = missing.get((table, fields))
+        if absent is None:
+            absent = missing[(table, fields)] = [n for n in fields if n.upper() not in actual]
+        for name in absent:
+            column, value = name.upper(), change.values[name]
+            if column not in actual and value is not None:
                 statements.append((f'ALTER TABLE "{table}" ADD COLUMN "{column}" '
                                    f'{_sqlite_type(value)}', ()))
                 actual[column] = f'"{column}"'
-        if change.kind == PURGE:
-            statements.append((f'DELETE FROM "{table}" WHERE "DELETED" = 1', ()))
-        elif change.kind == DELETE:
-            statements.append((f'DELETE FROM "{table}" WHERE "ID" = ?', (change.row_id,)))
-        else:
+                texts.clear()
+        key = (table, change.kind, fields)
+        if key not in texts:
             names = [n for n in change.values if n.upper() in actual]
-            values = tuple(change.values[n] for n in names)
             if change.kind == INSERT:
-                statements.append((
-                    f'INSERT INTO "{table}" ({", ".join(actual[n.upper()] for n in names)}) '
-                    f'VALUES ({", ".join("?" * len(names))})', values))
-            elif names:
+                sql = (f'INSERT INTO "{table}" ({", ".join(actual[n.upper()] for n in names)}) '
+                       f'VALUES ({", ".join("?" * len(names))})')
+            else:
                 assignments = ", ".join(actual[n.upper()] + " = ?" for n in names)
-                statements.append((f'UPDATE "{table}" SET {assignments} WHERE "ID" = ?',
-                                   values + (change.row_id,)))
+                sql = f'UPDATE "{table}" SET {assignments} WHERE "ID" = ?' if names else None
+            texts[key] = (sql, _getter(names))
+        sql, values_of = texts[key]
+        if sql is None:
+            continue
+        values = values_of(change.values)
+        statements.append((sql, values if change.kind == INSERT else values + (change.row_id,)))
     return statements
