@@ -20,6 +20,9 @@ description:
     (PostgreSQL and SQLite roll both back on any error, admin.sqlite byte-identical), the
     files, a C(logs/import_<time>.log) in Jam.py's format, then maintenance off and the
     version bumps that make every process reload the new items without a restart.
+  - An import interrupted earlier (its process killed, the host down) is finished first -
+    rolled back, or rolled forward when the database had committed - from the journal it
+    keeps in C(locks/) (C(recovered) says what was done).
   - Fixes some Jam.py import quirks on purpose - a changed index or foreign key is
     re-created, a changed column size or type is altered, and an existing SQLite project
     is migrated by rebuilding the changed tables (Jam.py refuses it).
@@ -45,7 +48,8 @@ options:
     description:
       - Seconds to wait, with the site under maintenance, before changing anything, so
         that requests in flight finish.
-      - Default is the project's own Import delay parameter.
+      - Default is the project's own Import delay parameter (not applied to a project
+        without tables yet, a first deployment, where nothing is in flight).
     type: int
   lock_timeout:
     description:
@@ -164,6 +168,11 @@ data_loss:
   type: list
   elements: str
   sample: ["column shop_customers.notes would be dropped with its 12 values"]
+recovered:
+  description: What finishing an interrupted earlier import did (empty when there was none).
+  returned: always
+  type: list
+  elements: str
 restart_needed:
   description:
     - Whether privileges or roles changed. Running Jam.py processes keep each role's
@@ -255,7 +264,8 @@ def main():
     output = dict(changed=result.changed, plan=result.plan, statements=result.statements,
                   executed=result.executed, admin_changes=result.admin_changes,
                   files=result.files, seconds=result.seconds, drift=result.drift,
-                  data_loss=result.data_loss, restart_needed=result.restart_needed)
+                  data_loss=result.data_loss, restart_needed=result.restart_needed,
+                  recovered=result.recovered)
     if result.log_file:
         output.update(log_file=result.log_file, progress=result.progress,
                       build_version=result.versions.get("build_version"),

@@ -128,6 +128,13 @@ admin_backup_present:
   description: Whether C(_admin.sqlite) exists, the copy Jam.py restores at its next start after an interrupted import.
   returned: always
   type: bool
+interrupted_import:
+  description:
+    - The journal of an import whose process died (phase reached, pid, host, start, archive),
+      or null. The next jam_import, or jam_params with I(reset_maintenance), finishes it
+      (rolls it back, or forward when the database had committed).
+  returned: always
+  type: dict
 last_import:
   description: The newest C(logs/import_*.log), or null when there is none.
   returned: always

@@ -94,6 +94,9 @@ options:
     description:
       - Clear the maintenance flag when it is set and no import holds the import lock (an
         interrupted import left it on). Refused while an import runs.
+      - When an import's journal is left (its process died), the import is finished first -
+        rolled back, or rolled forward when the database had committed - so the project
+        ends in the old or the new state, never between.
     type: bool
     default: false
 seealso:

@@ -16,18 +16,15 @@ import time
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 
-from . import admin_changes, backup, ddl, guards, incoming, jamdefs, protocol
+from . import admin_changes, backup, ddl, guards, incoming, jamdefs, protocol, recovery
 from .archive import read_archive
 from .errors import JamDeployError
 from .files import copy_file, copy_like
 from .import_log import ImportLog
+from .journal import Journal
 from .locking import METADATA_IMPORT, project_lock
 from .plan import build_plan
 from .project import Project
-
-# Databases whose DDL takes part in a transaction (facts §4.8, platform notes for SQLite).
-TRANSACTIONAL_DDL = {jamdefs.SQLITE, jamdefs.POSTGRESQL}
-
 
 # Admin items a running Jam.py process reads once and keeps (privileges per role).
 _CACHED_BY_PROCESSES = ("sys_privileges", "sys_roles", "sys_field_privileges")
@@ -58,6 +55,7 @@ class ImportResult:
     # process that runs an import drops its cache), so new or changed privileges need a
     # restart of the application's processes to apply.
     restart_needed: bool = False
+    recovered: list = field(default_factory=list)   # what finishing an interrupted import did
     data_loss: list = field(default_factory=list)    # what the plan would destroy
     seconds: dict = field(default_factory=dict)      # time per phase
     backup: dict = field(default_factory=dict)       # folder and restore hint (MySQL)
@@ -111,6 +109,7 @@ class Importer:
         self.engine_factory = engine_factory
         self.report = report or (lambda line: None)
         self.take_backup = backup
+        self.committed = self.files_copied = False
         # False on the other application hosts of a shared database: one host changed the
         # schema already, these only need admin.sqlite and the files.
         self.apply_schema = schema
@@ -140,7 +139,7 @@ class Importer:
                                  "complete it first (jampy.deploy.jam_project)")
         self.db_type = connection["db_type"]
         self.archive = read_archive(self.archive_path)
-        current = project.metadata(for_import=True)
+        current = self.current = project.metadata(for_import=True)
         check_integrity(current, self.archive.metadata)
         desired = incoming.prepare(self.archive.metadata, current, self.db_type)
         self.desired_task = desired.task_item()
@@ -198,20 +197,33 @@ class Importer:
     # -- applying -----------------------------------------------------------------------
     def run(self, check_mode=False):
         """Plan, check the live database, and unless ``check_mode`` apply; returns the
-        ImportResult or raises (check mode refuses what a real run would refuse)."""
+        ImportResult or raises (check mode refuses what a real run would refuse).
+
+        A real run first finishes an import that was interrupted (killed, host down): see
+        ``recovery``."""
         self.project = Project(self.project_path)
+        if check_mode:
+            return self.run_locked(check_mode=True)
         with ExitStack() as stack:
-            if not check_mode:
-                with self.clock.phase("lock"):
-                    stack.enter_context(project_lock(
-                        self.project.path, METADATA_IMPORT, self.lock_timeout,
-                        on_wait=lambda p: self.report(f"waiting for {p}"),
-                        note=f"importing {os.path.basename(str(self.archive_path))}"))
+            with self.clock.phase("lock"):
+                stack.enter_context(project_lock(
+                    self.project.path, METADATA_IMPORT, self.lock_timeout,
+                    on_wait=lambda p: self.report(f"waiting for {p}"),
+                    note=f"importing {os.path.basename(str(self.archive_path))}"))
+            self.result.recovered = recovery.recover(self.project, self.engine_factory,
+                                                     self.report)
+            self.project = Project(self.project_path)
+            return self.run_locked()
+
+    def run_locked(self, check_mode=False):
+        """``run`` for a caller that holds the import lock already."""
+        with ExitStack() as stack:
             stack.callback(self.cleanup)
             with self.clock.phase("plan"):
                 self.prepare()
             if not self.result.changed:
                 return self.result
+            self.report("plan ready")
             with self.clock.phase("connect"):
                 engine = self._connect()
             if engine is not None:
@@ -261,7 +273,7 @@ class Importer:
 
     def _back_up(self):
         """Before DDL that cannot be rolled back, dump what it changes (and admin.sqlite)."""
-        if self.db_type in TRANSACTIONAL_DDL or not self.take_backup or not self.apply_schema:
+        if self.db_type in jamdefs.TRANSACTIONAL_DDL or not self.take_backup or not self.apply_schema:
             return
         tables = self.plan.existing_tables_changed()
         if not tables or self.db_type != jamdefs.MYSQL:
@@ -281,8 +293,12 @@ class Importer:
         delay = self.import_delay
         if delay is None:
             delay = project.parameters()["import_delay"]
-        success = False
+            if delay and not self.current.table_items():
+                self.report("no import delay: a project without tables serves nothing yet")
+                delay = 0
+        journal = Journal(project.path)
         try:
+            journal.begin(self.archive_path, self.db_type)
             with self.clock.phase("maintenance"):
                 protocol.maintenance_on(project.path, admin_path)
             self.report("maintenance on")
@@ -293,11 +309,15 @@ class Importer:
                 self.report(f"import delay: waiting {delay} s")
                 with self.clock.phase("import_delay"):
                     time.sleep(delay)
-            self._apply_database_and_admin(engine, log)
+            self._apply_database_and_admin(engine, log, journal)
             log.progress("import_copying")
             with self.clock.phase("files"):
-                self._copy_files()
-            success = True
+                try:
+                    self._copy_files()
+                except OSError as exc:
+                    raise ImportFailed(
+                        f"the metadata were imported but copying the files failed ({exc}); "
+                        "run the import again to copy them", result) from None
         except ImportFailed as exc:
             log.error(str(exc))
             raise
@@ -305,36 +325,57 @@ class Importer:
             log.error(str(exc))
             raise ImportFailed(str(exc), result) from None
         finally:
+            # Once the database and admin.sqlite are committed the new metadata is in force:
+            # running processes must reload it even if copying files failed.
             with self.clock.phase("maintenance"):
-                result.versions = protocol.maintenance_off(project.path, admin_path, success)
+                result.versions = protocol.maintenance_off(project.path, admin_path,
+                                                           self.committed)
             self.report("maintenance off")
-            result.log_file = str(log.write("success" if success else "failed",
-                                            datetime.datetime.now()))
+            if not self.committed or self.files_copied:
+                journal.end()  # else the next run's recovery copies the files
+            result.log_file = str(log.write(self._outcome(), datetime.datetime.now()))
             result.progress = log.lines
 
-    def _apply_database_and_admin(self, engine, log):
+    def _outcome(self):
+        if not self.committed:
+            return "failed"
+        return "success" if self.files_copied else "errors"
+
+    def _apply_database_and_admin(self, engine, log, journal):
+        """DDL, then admin.sqlite, then the database commit: the journal says how far this
+        got, ``_admin.sqlite`` (Jam.py's own convention, restored at its next start) holds
+        admin.sqlite as it was until the database has committed."""
         log.progress("import_changing_db")
-        transactional = self.db_type in TRANSACTIONAL_DDL
+        transactional = self.db_type in jamdefs.TRANSACTIONAL_DDL
         conn = engine.connect() if engine else None
         try:
             # MySQL commits each DDL statement by itself; the others wait for our commit.
             trans = conn.begin() if conn is not None else None
+            journal.phase("database")
             with self.clock.phase("database"):
                 self._execute_ddl(conn, log, transactional)
             log.progress("import_changing_admin")
             admin_copy = str(self.project.path / "_admin.sqlite")
-            # Jam.py's own convention: a leftover _admin.sqlite is restored at its next start.
             copy_like(self.project.admin_path, admin_copy)
+            journal.phase("admin")
             try:
+                self.report("admin.sqlite saved as _admin.sqlite")
                 with self.clock.phase("admin"):
                     self._execute_admin(log)
+                journal.phase("commit")
+                self.report("admin.sqlite changed")
                 with self.clock.phase("database"):
                     if trans is not None:
                         trans.commit()
             except BaseException:
                 os.replace(admin_copy, self.project.admin_path)
                 raise
-            os.remove(admin_copy)
+            self.committed = True
+            try:
+                self.report("database committed")
+            finally:  # from here on admin.sqlite must follow the database, never go back
+                os.remove(admin_copy)
+                journal.phase("files")
         finally:
             if conn is not None:
                 conn.close()
@@ -381,6 +422,9 @@ class Importer:
 
     def _copy_files(self):
         for name in self.file_changes:
+            self.report(f"file {name}")
             source = os.path.join(self.workdir, *name.split("/"))
             copy_file(source, os.path.join(str(self.project.path), *name.split("/")),
                       self.project.path)
+        self.files_copied = True
+        self.report("files copied")

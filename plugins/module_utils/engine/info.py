@@ -1,6 +1,15 @@
 """A read-only report on a project: what ``jam_info`` returns."""
-from . import params
+from . import journal, params
 from .import_log import newest_import_log
+
+
+def _interrupted(project):
+    """An import's journal left behind (its process died); the next import or jam_params'
+    reset_maintenance finishes it."""
+    entry = journal.read(project.path)
+    if entry is None:
+        return None
+    return {k: entry.get(k) for k in ("phase", "pid", "host", "started", "archive")}
 
 
 def project_info(project, include_log_text=False):
@@ -27,5 +36,6 @@ def project_info(project, include_log_text=False):
         "expected_tables": metadata.expected_tables(),
         "migration_pending": project.migration_files(),
         "admin_backup_present": (project.path / "_admin.sqlite").exists(),
+        "interrupted_import": _interrupted(project),
         "last_import": last_log,
     }

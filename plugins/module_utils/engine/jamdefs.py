@@ -11,6 +11,10 @@ DB_TYPE_NAMES = {
 }
 DB_TYPES_BY_NAME = {name: code for code, name in DB_TYPE_NAMES.items()}
 
+# Databases whose DDL takes part in a transaction (SQLite with the driver's transaction
+# handling off, see dbconnect): an uncommitted change is gone after an error or a crash.
+TRANSACTIONAL_DDL = frozenset({SQLITE, POSTGRESQL})
+
 # Identifier case each database module applies to table, column, index and sequence names.
 IDENTIFIER_UPPER = {SQLITE: True, FIREBIRD: True, POSTGRESQL: False, MYSQL: False,
                     ORACLE: True, MSSQL: True}

@@ -5,25 +5,33 @@ every running Jam.py process re-reads them at its next /api request, as after a 
 the Builder. In 7.0 production is the ``builder.html`` file instead (read once per process:
 a restart applies it).
 """
-from . import jamdefs, params, protocol
+from . import jamdefs, journal, params, protocol, recovery
 from .errors import JamDeployError
 from .files import write_text
 from .locking import METADATA_IMPORT, LockTimeout, project_lock
 
 
 def plan_settings(project, desired, reset_maintenance=False):
-    """{name: (current, new)} for what would change (maintenance only when asked)."""
+    """{name: (current, new)} for what would change (maintenance only when asked; an
+    interrupted import's journal counts as a maintenance to end)."""
     current = project.parameters()
     changes = params.parameter_changes(current, desired)
-    if reset_maintenance and current["maintenance"]:
-        changes["maintenance"] = (True, False)
+    if reset_maintenance and (current["maintenance"] or journal.read(project.path)):
+        changes["maintenance"] = (current["maintenance"], False)
     return changes
 
 
 def apply_settings(project, changes):
-    """Write ``changes`` (from ``plan_settings``); returns the new version counters."""
+    """Write ``changes`` (from ``plan_settings``); returns the new version counters. Ending
+    maintenance first finishes an interrupted import (see ``recovery``)."""
     if "maintenance" in changes:
         _check_no_import_running(project)
+        if journal.read(project.path):
+            from .dbconnect import create_engine  # the database is only needed here
+
+            recovery.recover(project, create_engine)
+            changes = dict(changes)
+            del changes["maintenance"]
     columns = {}
     for name, (old, new) in changes.items():
         if name == "production" and project.layout == jamdefs.LAYOUT_70:

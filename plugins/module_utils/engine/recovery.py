@@ -1,0 +1,105 @@
+"""Finishing an import that was interrupted (the process killed, the host down).
+
+Run by the next import while it holds the import lock, or by jam_params'
+reset_maintenance. The journal names the phase the import reached; the database is
+observed where the phase cannot tell. The result is always either the state before the
+import (rolled back) or the state after it (rolled forward), never a mix, and the
+maintenance flag is off.
+"""
+import datetime
+import os
+import shutil
+import tempfile
+
+from . import jamdefs, journal, protocol
+from .archive import read_archive
+from .import_log import ImportLog
+from .incoming import prepare
+from .project import Project
+from .reflect import compare_schemas, reflect_schema
+from .schema import schema_from_metadata
+
+
+def recover(project, engine_factory, report=lambda line: None):
+    """Repair what an interrupted import left; returns readable lines (empty: nothing)."""
+    entry = journal.read(project.path)
+    if entry is None:
+        return []
+    phase = entry.get("phase")
+    backup = project.path / "_admin.sqlite"
+    report(f"an import interrupted in phase {phase!r} (pid {entry.get('pid')}) is finished")
+    if phase in journal.PHASES[:3] or not os.path.exists(entry["archive_copy"]):
+        done = _roll_back(project, backup, entry)
+    elif _database_is_new(project, backup, entry, engine_factory):
+        done = _roll_forward(project, backup, entry, engine_factory, report)
+    else:
+        done = _roll_back(project, backup, entry)
+    journal.Journal(project.path).end()
+    return done
+
+
+def _roll_back(project, backup, entry):
+    """Nothing was committed in the database: admin.sqlite as it was, maintenance off."""
+    lines = []
+    if backup.exists():
+        os.replace(backup, project.admin_path)
+        lines.append("admin.sqlite restored from _admin.sqlite")
+    protocol.maintenance_off(project.path, project.admin_path, success=False)
+    lines.append("maintenance off")
+    if entry.get("db_type") not in jamdefs.TRANSACTIONAL_DDL and entry.get("phase") != "maintenance":
+        lines.append("the database may hold part of the interrupted changes (it cannot roll "
+                     "back schema changes): compare it with jam_import's drift report and "
+                     "restore the tables from the backups/ folder if needed")
+    _log(project, "failed", ["The import was interrupted and has been rolled back."] + lines)
+    return ["rolled back"] + lines
+
+
+def _metadata_before(project, backup):
+    """The metadata the interrupted import started from (_admin.sqlite when it is there)."""
+    if not backup.exists():
+        return project.metadata(for_import=True)
+    folder = tempfile.mkdtemp(prefix="jampy-recovery-")
+    try:
+        shutil.copyfile(backup, os.path.join(folder, "admin.sqlite"))
+        return Project(folder).metadata(for_import=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _database_is_new(project, backup, entry, engine_factory):
+    """Whether the database committed: its live schema is the one the archive asks for."""
+    if entry["phase"] == "files":
+        return True  # journaled after the commit
+    db_type = project.connection()["db_type"]
+    archived = read_archive(entry["archive_copy"]).metadata
+    desired = prepare(archived, _metadata_before(project, backup), db_type)
+    engine = engine_factory(project.connection())
+    try:
+        with engine.connect() as conn:
+            live = reflect_schema(conn, db_type)
+    finally:
+        engine.dispose()
+    return not compare_schemas(schema_from_metadata(desired, db_type), live)
+
+
+def _roll_forward(project, backup, entry, engine_factory, report):
+    """The database has the new schema: bring admin.sqlite and the files to the archive
+    (an import without schema changes), maintenance off with the version bumps."""
+    from .importer import Importer  # the importer runs recovery: imported when needed
+
+    if backup.exists():
+        os.remove(backup)  # never to be restored now: admin.sqlite follows the database
+    finisher = Importer(project.path, entry["archive_copy"], import_delay=0,
+                        engine_factory=engine_factory, report=report, schema=False)
+    finisher.project = Project(project.path)
+    result = finisher.run_locked()
+    if not result.changed:  # admin.sqlite and files were already there
+        protocol.maintenance_off(project.path, project.admin_path, success=True)
+    return ["rolled forward: the database had committed; admin.sqlite and files completed"]
+
+
+def _log(project, result, lines):
+    log = ImportLog(project.path, project.parameters()["language"])
+    for line in lines:
+        log.error(line)
+    log.write(result, datetime.datetime.now())
