@@ -29,6 +29,14 @@ options:
     description: Also return the whole text of the newest import log in C(last_import.text).
     type: bool
     default: false
+  check_drift:
+    description:
+      - Also connect to the project database (read-only) and return in C(drift) how its
+        live schema differs from what the project's metadata describes - a column added by
+        hand, a half-applied change - the check jam_import makes before an import.
+      - Needs SQLAlchemy and the database driver on the target (the project's venv).
+    type: bool
+    default: false
 seealso:
   - module: jampy.deploy.jam_export
 author:
@@ -128,6 +136,12 @@ admin_backup_present:
   description: Whether C(_admin.sqlite) exists, the copy Jam.py restores at its next start after an interrupted import.
   returned: always
   type: bool
+drift:
+  description: With I(check_drift), the differences between the live database and the metadata (empty when they match).
+  returned: when check_drift
+  type: list
+  elements: str
+  sample: ["table shop_customers: column vip_level INTEGER: not expected, found"]
 interrupted_import:
   description:
     - The journal of an import whose process died (phase reached, pid, host, start, archive),
@@ -157,9 +171,11 @@ last_import:
       type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.info import project_info
+from ansible_collections.jampy.deploy.plugins.module_utils.engine import requirements
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.info import (
+    project_drift, project_info)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
 from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
 
@@ -169,12 +185,23 @@ def main():
         argument_spec=dict(
             project_path=dict(type="path", required=True),
             include_log_text=dict(type="bool", default=False),
+            check_drift=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
-    info = run_or_fail(module, lambda: project_info(Project(module.params["project_path"]),
-                                                    module.params["include_log_text"]))
-    module.exit_json(changed=False, **info)
+    if module.params["check_drift"] and requirements.missing():
+        module.fail_json(msg=missing_required_lib(" and ".join(requirements.missing())))
+
+    def report():
+        project = Project(module.params["project_path"])
+        info = project_info(project, module.params["include_log_text"])
+        if module.params["check_drift"]:
+            from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import (
+                create_engine)
+            info["drift"] = project_drift(project, create_engine)
+        return info
+
+    module.exit_json(changed=False, **run_or_fail(module, report))
 
 
 if __name__ == "__main__":

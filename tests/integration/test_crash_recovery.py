@@ -157,6 +157,9 @@ def test_jam_info_reports_and_jam_params_finishes_an_interrupted_import(twins):
 
     victim, new_zip, before, after = twins
     kill_at(victim, new_zip, "admin.sqlite changed")
+    password = Project(victim).connection()["password"]
+    if password:  # the journal names the phase and the archive, no secret
+        assert password not in (victim / "locks" / journal.JOURNAL).read_text()
     info = run_module("jampy.deploy.jam_info", {"project_path": str(victim)})
     assert info["interrupted_import"]["phase"] == "commit" and info["maintenance"] is True
     done = run_module("jampy.deploy.jam_params", {"project_path": str(victim),

@@ -97,3 +97,15 @@ def test_dropping_a_column_with_values_needs_consent(kind, shop_versions, target
     rows = sql(target, f"SELECT {name} FROM {table} ORDER BY {name}")[0]
     assert [r[0] for r in rows] == ["Ann", "Bob"]
     assert drift_of(target) == []
+
+
+def test_jam_info_reports_drift_on_its_own(shop_versions, target_project):
+    from tests.harness.ansible_run import run_module
+
+    target = target_project("postgresql")
+    run_import(target, shop_versions[0][1])
+    args = {"project_path": str(target), "check_drift": True}
+    assert run_module("jampy.deploy.jam_info", args)["drift"] == []
+    sql(target, "ALTER TABLE shop_orders ADD COLUMN note TEXT")
+    assert run_module("jampy.deploy.jam_info", args)["drift"] == [
+        "table shop_orders: column note TEXT: not expected, found"]

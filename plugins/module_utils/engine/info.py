@@ -39,3 +39,17 @@ def project_info(project, include_log_text=False):
         "interrupted_import": _interrupted(project),
         "last_import": last_log,
     }
+
+
+def project_drift(project, engine_factory):
+    """Differences between the live database and what the project's metadata describes."""
+    from .guards import drift
+    from .schema import schema_from_metadata
+
+    connection = project.connection()
+    engine = engine_factory(connection)
+    try:
+        with engine.connect() as conn:
+            return drift(conn, connection["db_type"], schema_from_metadata(project.metadata()))
+    finally:
+        engine.dispose()
