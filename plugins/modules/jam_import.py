@@ -82,6 +82,15 @@ options:
         counts, before anything changes.
     type: bool
     default: false
+  rehearse:
+    description:
+      - MySQL/MariaDB - before changing anything, run the schema statements on a scratch
+        database C(<database>_jampy_rehearsal) holding an empty copy of the tables, then
+        drop it; a failure there stops the import with nothing changed. Skipped, with the
+        reason in C(rehearsal), when the user may not create that database (the database
+        role grants it).
+    type: bool
+    default: true
   backup:
     description:
       - MySQL/MariaDB cannot roll back schema changes. Before an import that alters, drops
@@ -168,6 +177,10 @@ data_loss:
   type: list
   elements: str
   sample: ["column shop_customers.notes would be dropped with its 12 values"]
+rehearsal:
+  description: MySQL/MariaDB - C(passed), or why the rehearsal was skipped; null on other databases.
+  returned: always
+  type: str
 recovered:
   description: What finishing an interrupted earlier import did (empty when there was none).
   returned: always
@@ -234,6 +247,7 @@ def main():
             backup=dict(type="bool", default=True),
             schema=dict(type="bool", default=True),
             drift=dict(type="str", default="fail", choices=["fail", "adopt", "ignore"]),
+            rehearse=dict(type="bool", default=True),
             allow_data_loss=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
@@ -249,7 +263,8 @@ def main():
                         import_delay=params["import_delay"],
                         lock_timeout=params["lock_timeout"], engine_factory=create_engine,
                         backup=params["backup"], schema=params["schema"],
-                        drift=params["drift"], allow_data_loss=params["allow_data_loss"])
+                        drift=params["drift"], allow_data_loss=params["allow_data_loss"],
+                        rehearse=params["rehearse"])
 
     def details(exc):
         if not isinstance(exc, ImportFailed):
@@ -265,7 +280,7 @@ def main():
                   executed=result.executed, admin_changes=result.admin_changes,
                   files=result.files, seconds=result.seconds, drift=result.drift,
                   data_loss=result.data_loss, restart_needed=result.restart_needed,
-                  recovered=result.recovered)
+                  recovered=result.recovered, rehearsal=result.rehearsal)
     if result.log_file:
         output.update(log_file=result.log_file, progress=result.progress,
                       build_version=result.versions.get("build_version"),

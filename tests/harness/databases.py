@@ -102,7 +102,10 @@ class MariaDB(_Server):
         statements = [(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4", None)]
         for host in self.hosts:
             statements += [(f"CREATE USER '{name}'@'{host}' IDENTIFIED BY %s", (password,)),
-                           (f"GRANT ALL PRIVILEGES ON `{name}`.* TO '{name}'@'{host}'", None)]
+                           (f"GRANT ALL PRIVILEGES ON `{name}`.* TO '{name}'@'{host}'", None),
+                           # the scratch database jam_import rehearses schema changes in
+                           (f"GRANT ALL PRIVILEGES ON `{name}\\_jampy\\_rehearsal`.* "
+                            f"TO '{name}'@'{host}'", None)]
         self._run(statements)
         # mysqlclient 2.x needs an explicit encoding for Jam.py 5.4 (facts §14).
         return ProjectDatabase(MYSQL, name, name, password, HOST, self.port, "utf8mb4")

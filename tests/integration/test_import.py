@@ -195,8 +195,9 @@ def test_mysql_failure_reports_what_was_applied_and_the_backup(shop_versions, ta
     target = target_project("mysql")
     our_import(target, shop_versions[0][1])
     admin_before = dump_admin(target, METADATA_TABLES, protocol_state=False)
-    with pytest.raises(ImportFailed) as failure:
-        our_import(target, shop_versions[-1][1], engine_factory=failing_engine(3))
+    with pytest.raises(ImportFailed) as failure:  # without the rehearsal that catches it first
+        our_import(target, shop_versions[-1][1], engine_factory=failing_engine(3),
+                   rehearse=False)
     message, result = str(failure.value), failure.value.result
     assert "2 statements before it were applied" in message
     assert len(result.executed) == 2
@@ -285,3 +286,32 @@ def test_a_busy_lock_times_out_naming_its_holder(shop_versions, target_project):
         with pytest.raises(LockTimeout, match="held by Jam.py"):
             our_import(target, shop_versions[0][1], lock_timeout=0.3)
     assert our_import(target, shop_versions[0][1]).changed
+
+
+def failing_on(fragment):
+    """The real database, with every statement containing ``fragment`` failing."""
+    def factory(connection):
+        engine = create_engine(connection)
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def fail(conn, cursor, statement, parameters, context, executemany):
+            if fragment in statement:
+                raise RuntimeError(f"injected failure on {fragment}")
+        return engine
+    return factory
+
+
+def test_mysql_rehearsal_catches_a_failure_with_nothing_changed(shop_versions, target_project):
+    target = target_project("mysql")
+    our_import(target, shop_versions[0][1])
+    supplier_version = next(z for label, z in shop_versions if "suppliers" in label)
+    before = dump_admin(target, METADATA_TABLES), reflect(target)
+    with pytest.raises(JamDeployError) as refused:
+        our_import(target, supplier_version, engine_factory=failing_on("`shop_suppliers`"))
+    message = str(refused.value)
+    assert "rehearsal on an empty copy of the schema failed at: CREATE TABLE `shop_suppliers`" \
+        in message and "Nothing was changed" in message
+    assert dump_admin(target, METADATA_TABLES) == before[0]  # not even maintenance
+    assert compare_schemas(before[1], reflect(target)) == []
+    done = our_import(target, supplier_version)
+    assert done.rehearsal == "passed" and done.changed and no_drift(target) == []

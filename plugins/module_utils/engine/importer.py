@@ -16,7 +16,8 @@ import time
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 
-from . import admin_changes, backup, ddl, guards, incoming, jamdefs, protocol, recovery
+from . import (admin_changes, backup, ddl, guards, incoming, jamdefs, protocol, recovery,
+               rehearsal)
 from .archive import read_archive
 from .errors import JamDeployError
 from .files import copy_file, copy_like
@@ -56,6 +57,7 @@ class ImportResult:
     # restart of the application's processes to apply.
     restart_needed: bool = False
     recovered: list = field(default_factory=list)   # what finishing an interrupted import did
+    rehearsal: str = None                            # MySQL: "passed" or why it was skipped
     data_loss: list = field(default_factory=list)    # what the plan would destroy
     seconds: dict = field(default_factory=dict)      # time per phase
     backup: dict = field(default_factory=dict)       # folder and restore hint (MySQL)
@@ -99,7 +101,7 @@ def check_integrity(current, archived):
 class Importer:
     def __init__(self, project_path, archive_path, import_delay=None, lock_timeout=None,
                  engine_factory=None, report=None, backup=True, schema=True,
-                 drift="fail", allow_data_loss=False):
+                 drift="fail", allow_data_loss=False, rehearse=True):
         self.project_path = project_path
         self.project = None
         self.plan = None
@@ -115,6 +117,7 @@ class Importer:
         self.apply_schema = schema
         self.drift_policy = drift
         self.allow_data_loss = allow_data_loss
+        self.rehearse = rehearse
         self.result = ImportResult()
         self.clock = _Clock(self.result.seconds)
 
@@ -230,6 +233,12 @@ class Importer:
                 stack.callback(engine.dispose)
                 with self.clock.phase("checks"):
                     self._check_database(engine)
+                if self.rehearse and self.db_type == jamdefs.MYSQL:
+                    with self.clock.phase("rehearsal"):
+                        self.result.rehearsal = rehearsal.rehearse(
+                            self.project.connection(), self.result.statements,
+                            self.engine_factory)
+                    self.report(f"rehearsal {self.result.rehearsal}")
             if not check_mode:
                 self._back_up()
                 self._apply(engine)
