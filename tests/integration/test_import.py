@@ -315,3 +315,32 @@ def test_mysql_rehearsal_catches_a_failure_with_nothing_changed(shop_versions, t
     assert compare_schemas(before[1], reflect(target)) == []
     done = our_import(target, supplier_version)
     assert done.rehearsal == "passed" and done.changed and no_drift(target) == []
+
+
+def test_jams_own_import_lock_and_ours_exclude_each_other(shop_versions, target_project):
+    """Jam.py's FileLock (its Builder or migration-folder import) and our lock are the same
+    lock: each waits for the other."""
+    import subprocess
+
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.locking import (
+        METADATA_IMPORT, LockTimeout, project_lock)
+    from tests.harness import jamenv
+
+    target = target_project("sqlite")
+    holder = subprocess.Popen(
+        [jamenv.jam_python(), str(jamenv.JAMSIDE / "hold_lock.py"), str(target),
+         METADATA_IMPORT, "3"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(LockTimeout, match="held by Jam.py"):
+        our_import(target, shop_versions[0][1], lock_timeout=0.5)
+    holder.wait(30)
+
+    with project_lock(target, METADATA_IMPORT):
+        started = time.monotonic()
+        jam = subprocess.Popen(
+            [jamenv.jam_python(), str(jamenv.JAMSIDE / "hold_lock.py"), str(target),
+             METADATA_IMPORT, "0"], stdout=subprocess.PIPE, text=True)
+        time.sleep(2)
+        assert jam.poll() is None  # Jam.py waits for our lock
+    assert jam.stdout.readline().strip() == "held" and time.monotonic() - started >= 2
+    jam.wait(30)
