@@ -189,3 +189,20 @@ SHOP_EVOLUTION = [
     add_item("catalogs", "scratch", "Scratch", fields=[field("x", "X", "integer")]),
     delete_item("scratch"),
 ]
+
+# The shop with what a data refresh must handle: a catalog referencing itself
+# (customers.referred_by) and two catalogs referencing each other (products.supplier and
+# suppliers.preferred_product), all with foreign keys, next to lookups and a detail.
+REFRESH_APP = SHOP_APP + [
+    add_item("catalogs", "suppliers", "Suppliers", soft_delete=False, fields=[
+        field("name", "Name", size=80, required=True),
+        field("email", "Email", size=120),
+        field("preferred_product", "Preferred product", lookup=("products", "name")),
+    ]),
+    add_field("products", "supplier", "Supplier", lookup=("suppliers", "name")),
+    add_field("customers", "referred_by", "Referred by", lookup=("customers", "name")),
+    add_field("customers", "phone", "Phone", size=30),
+    add_foreign_key("products", "supplier"),
+    add_foreign_key("suppliers", "preferred_product"),
+    add_foreign_key("customers", "referred_by"),
+]

@@ -1,0 +1,203 @@
+#!/usr/bin/python
+# Copyright: jampy.deploy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: jam_data
+short_description: Refresh a non-production Jam.py project with (masked) production data
+version_added: 0.1.0
+description:
+  - Copies the rows of a source (production) project's database into the target
+    (test, staging) project's database, across database types (PostgreSQL production into
+    SQLite or PostgreSQL staging, for example).
+  - Tables and columns are matched through both projects' metadata (item and field IDs),
+    never by physical name alone. Unless I(import_metadata=false) the target's metadata is
+    first brought to the source's with the import engine of M(jampy.deploy.jam_import).
+  - Each table is synchronised in primary-key order, batch by batch, one transaction per
+    batch, in foreign-key dependency order (lookups inside a cycle or a self-reference
+    written in a second pass); only rows that differ are written, so a re-run that finds
+    the same data changes nothing. Primary keys are kept; sequences and auto-increment
+    counters are moved past the largest id.
+  - Personal data is masked on the way (I(masks)), deterministically with I(mask_key), so
+    joins and unique values hold and a re-run gives the same result.
+  - Never copied - the target keeps its own database connection (SYS_TASKS), secret key,
+    parameters and users (admin.sqlite is only changed by the metadata import). Refuses
+    when source and target are the same database. The target is in maintenance, and holds
+    the import lock, while rows are written.
+  - Verifies and reports - row counts source against target, orphaned lookups, sequences
+    above the largest id, masked columns free of the source's values; the report is
+    returned and written to C(logs/refresh_<time>.json) in the target project.
+extends_documentation_fragment:
+  - jampy.deploy.project
+  - jampy.deploy.project.attributes
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reports, per table, how many rows would be inserted, updated and deleted, without writing.
+  diff_mode:
+    support: none
+options:
+  source_project_path:
+    description:
+      - A folder holding the source project's C(admin.sqlite) (a copy fetched from the
+        production host is enough). Its metadata maps the tables, its connection reaches
+        the source database unless I(source_database) changes it.
+    type: path
+    required: true
+  source_database:
+    description:
+      - Connection settings replacing those of the source's admin.sqlite (which names the
+        database as the production host sees it).
+    type: dict
+    suboptions:
+      database:
+        description: Database name (SQLite - the file).
+        type: str
+      host:
+        description: Server host.
+        type: str
+      port:
+        description: Server port.
+        type: str
+      user:
+        description: User name (a read-only account is enough).
+        type: str
+      password:
+        description: Password.
+        type: str
+  masks:
+    description:
+      - Masking rules by C(<item>.<field>) - a rule name (C(email), C(first_name),
+        C(last_name), C(full_name), C(phone), C(text), C(blank), C(null), C(hash),
+        C(number), C(date), C(ip), C(fixed), C(keep)) or a dict with C(rule) and its
+        options (see the masking module's documentation).
+    type: dict
+    default: {}
+  mask_key:
+    description: The secret that makes masking deterministic for this installation; required with I(masks).
+    type: str
+  exclude:
+    description: Items (by item name) whose tables are left alone.
+    type: list
+    elements: str
+    default: []
+  batch_size:
+    description: Rows per batch (and per transaction).
+    type: int
+    default: 5000
+  import_metadata:
+    description: Bring the target's metadata to the source's first.
+    type: bool
+    default: true
+requirements:
+  - SQLAlchemy 2, Alembic and the drivers of both databases on the target.
+seealso:
+  - module: jampy.deploy.jam_import
+author:
+  - jampy.deploy contributors (@jampy-deploy)
+"""
+
+EXAMPLES = r"""
+- name: Refresh staging from production, e-mails and names masked
+  jampy.deploy.jam_data:
+    project_path: /var/www/shop-staging
+    source_project_path: /var/tmp/shop-production
+    source_database:
+      host: db.prod.example.org
+      user: shop_readonly
+      password: "{{ vault_prod_readonly_password }}"
+    masks:
+      customers.email: email
+      customers.lastname: last_name
+      customers.phone: phone
+      invoices.notes: blank
+    mask_key: "{{ vault_mask_key }}"
+  vars:
+    ansible_python_interpreter: /var/www/shop-staging/venv/bin/python
+"""
+
+RETURN = r"""
+tables:
+  description: Per table - rows in the source, rows inserted, updated and deleted in the target.
+  returned: always
+  type: list
+  elements: dict
+notes:
+  description: Items or fields present on one side only, and excluded items.
+  returned: always
+  type: list
+  elements: str
+verification:
+  description: Counts, orphaned lookups, sequences and masked-value checks after the copy.
+  returned: when not in check mode
+  type: dict
+report_file:
+  description: The report written in the target project's C(logs/).
+  returned: when not in check mode
+  type: str
+seconds:
+  description: Duration of the refresh.
+  returned: always
+  type: float
+"""
+
+from dataclasses import asdict
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.jampy.deploy.plugins.module_utils.engine import requirements
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.data_refresh import refresh
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking import parse_rules
+from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            project_path=dict(type="path", required=True),
+            source_project_path=dict(type="path", required=True),
+            source_database=dict(type="dict", options=dict(
+                database=dict(type="str"), host=dict(type="str"), port=dict(type="str"),
+                user=dict(type="str"), password=dict(type="str", no_log=True))),
+            masks=dict(type="dict", default={}),
+            mask_key=dict(type="str", no_log=True),
+            exclude=dict(type="list", elements="str", default=[]),
+            batch_size=dict(type="int", default=5000),
+            import_metadata=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    if requirements.missing():
+        module.fail_json(msg=missing_required_lib(" and ".join(requirements.missing())))
+    p = module.params
+    if p["masks"] and not p["mask_key"]:
+        module.fail_json(msg="mask_key is required with masks (it keeps masking deterministic)")
+    if p["batch_size"] < 1:
+        module.fail_json(msg="batch_size must be 1 or more")
+
+    def run():
+        masks = parse_rules(p["masks"], p["mask_key"]) if p["masks"] else {}
+        return refresh(p["project_path"], p["source_project_path"], create_engine, masks,
+                       p["exclude"], p["source_database"], p["batch_size"],
+                       p["import_metadata"], module.check_mode)
+
+    result = run_or_fail(module, run)
+    verification = result.verification
+    output = dict(changed=result.changed, tables=[asdict(t) for t in result.tables],
+                  notes=result.notes, seconds=result.seconds, metadata=result.metadata)
+    if not module.check_mode:
+        output.update(verification=verification, report_file=result.report_file)
+        problems = [f"{k}: {v}" for k, v in verification.get("masked_leaks", {}).items()] + [
+            f"{k}: source {v['source']}, target {v['target']}"
+            for k, v in verification.get("counts", {}).items() if not v["equal"]]
+        if problems:
+            module.fail_json(msg="the refresh did not verify: " + "; ".join(problems), **output)
+        for name, count in verification.get("orphans", {}).items():
+            module.warn(f"{name}: {count} lookups point to no record (as in the source)")
+    module.exit_json(**output)
+
+
+if __name__ == "__main__":
+    main()
