@@ -22,9 +22,11 @@ test: venv collection jam services
 molecule: venv collection jam services
 	bash scripts/molecule.sh
 
-# ansible-lint, production profile, on everything Ansible in the collection.
+# ansible-lint, production profile, on everything Ansible in the collection. A HOME of its
+# own: a copy of the collection that molecule installs in ~/.ansible would shadow this checkout.
 lint: venv collection
-	$(VENV)/bin/ansible-lint --offline --profile production roles/ playbooks/ extensions/
+	mkdir -p $(CACHE)/lint-home
+	HOME=$(CURDIR)/$(CACHE)/lint-home $(VENV)/bin/ansible-lint --offline --profile production roles/ playbooks/ extensions/
 
 # ansible-test sanity (offline bootstrap of its pip, see scripts/sanity.sh).
 sanity: venv

@@ -16,7 +16,6 @@ see) is reported apart from the planning that happens before it.
 Writes benchmarks/results/import-<time>.json and prints a table.
 """
 import argparse
-import datetime
 import json
 import statistics
 import sys
@@ -34,6 +33,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer impor
     Importer)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import (  # noqa: E402
     Project)
+from benchmarks.saving import save_results  # noqa: E402
 from tests.harness import apps, databases, projects  # noqa: E402
 
 WORK = REPO / ".cache" / "bench"
@@ -151,10 +151,7 @@ def main():
               f"{r['ddl_statements']} | {r['ours']:.2f} | {r['raw_ddl']:.2f} | "
               f"{r['ours_over_raw']:.2f} | {r['window_over_raw']:.2f} | {jam} | "
               f"{r['ours_noop']:.2f} | {jam_noop} |")
-    out = REPO / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    (out / f"import-{stamp}.json").write_text(json.dumps(rows, indent=1))
+    save_results("import", rows)
 
 
 if __name__ == "__main__":

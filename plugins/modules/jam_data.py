@@ -20,13 +20,21 @@ description:
     counters are moved past the largest id.
   - Personal data is masked on the way (I(masks)), deterministically with I(mask_key), so
     joins and unique values hold and a re-run gives the same result.
-  - Never copied - the target keeps its own database connection (SYS_TASKS), secret key,
-    parameters and users (admin.sqlite is only changed by the metadata import). Refuses
-    when source and target are the same database. The target is in maintenance, and holds
-    the import lock, while rows are written.
+  - Personal data in Jam.py's history item is masked too - the recorded values of masked
+    fields through their rules, the user names like account names - and the rows of the
+    record locks item are cleared, not copied.
+  - Never copied - the target keeps its own database connection (SYS_TASKS), secret key
+    and parameters. Accounts (SYS_USERS) stay the target's unless I(users=copy). Refuses
+    when source and target are the same database, by their settings or because the
+    servers show it (two names for one server). The target holds the import lock, and is
+    in maintenance from the first write on; a run that finds nothing to change leaves it
+    alone.
+  - Excluding an item also excludes the items that refer to it (lookups, details), named
+    in I(notes).
   - Verifies and reports - row counts source against target, orphaned lookups, sequences
     above the largest id, masked columns free of the source's values; the report is
-    returned and written to C(logs/refresh_<time>.json) in the target project.
+    returned and, when something changed, written to C(logs/refresh_<time>.json) in the
+    target project.
 extends_documentation_fragment:
   - jampy.deploy.project
   - jampy.deploy.project.attributes
@@ -78,10 +86,47 @@ options:
     description: The secret that makes masking deterministic for this installation; required with I(masks).
     type: str
   exclude:
-    description: Items (by item name) whose tables are left alone.
+    description:
+      - Items (by item name) whose tables are left alone, with the items that refer to
+        them by a lookup or hold their details (they would point to missing records).
     type: list
     elements: str
     default: []
+  sample:
+    description:
+      - Items (by item name) to copy only a part of - the given number of newest records
+        (highest keys). The items that refer to a sampled item, or hold its details, keep
+        only the records whose references were kept, and so on; a lookup inside a cycle
+        that points to a record not kept is emptied. Nothing ends up pointing to a record
+        that was not copied.
+    type: dict
+    default: {}
+  users:
+    description:
+      - C(keep) - the target's accounts stay as they are.
+      - C(copy) - the target's administrators (who may open the Builder) stay as they
+        are; its other accounts are replaced by the source's, with their IDs and roles,
+        logins and names masked with I(mask_key), IP and session cleared, no Builder
+        access, and the password replaced by I(users_password) or, without it, by none
+        (nobody can log in with them). Needs I(mask_key). Jam.py 5.4 layout only (a 7.0
+        project has no SYS_USERS; a note says so).
+    type: str
+    choices: [keep, copy]
+    default: keep
+  users_password:
+    description: The non-production password of the copied accounts (I(users=copy)).
+    type: str
+  files:
+    description:
+      - The files of file and image fields (C(static/files/)) after the copy.
+      - C(none) - left as they are.
+      - C(copy) - copied from the source project's C(static/files/) (so
+        I(source_project_path) must hold them); files already equal are left alone.
+      - C(placeholder) - each missing one becomes a stand-in (a blank image, a short text);
+        no production document reaches the target.
+    type: str
+    choices: [none, copy, placeholder]
+    default: none
   batch_size:
     description: Rows per batch (and per transaction).
     type: int
@@ -113,8 +158,23 @@ EXAMPLES = r"""
       customers.phone: phone
       invoices.notes: blank
     mask_key: "{{ vault_mask_key }}"
+    users: copy
+    users_password: "{{ vault_staging_users_password }}"
+    files: placeholder
   vars:
     ansible_python_interpreter: /var/www/shop-staging/venv/bin/python
+
+- name: A small test project - the latest 500 orders and what they need
+  jampy.deploy.jam_data:
+    project_path: /var/www/shop-test
+    source_project_path: /var/tmp/shop-production
+    sample:
+      orders: 500
+    masks:
+      customers.email: email
+    mask_key: "{{ vault_mask_key }}"
+  vars:
+    ansible_python_interpreter: /var/www/shop-test/venv/bin/python
 """
 
 RETURN = r"""
@@ -128,13 +188,25 @@ notes:
   returned: always
   type: list
   elements: str
+users:
+  description: With I(users=copy) - accounts copied, administrators kept (logins), accounts left out (an administrator holds their ID or login), changed.
+  returned: always
+  type: dict
+files:
+  description: Unless I(files=none) - files referenced, copied, placeholders written, unchanged, missing in the source, names refused (with a path in them).
+  returned: always
+  type: dict
+cleared:
+  description: Rows of the record locks table removed (in check mode, to remove), by table.
+  returned: always
+  type: dict
 verification:
   description: Counts, orphaned lookups, sequences and masked-value checks after the copy.
   returned: when not in check mode
   type: dict
 report_file:
-  description: The report written in the target project's C(logs/).
-  returned: when not in check mode
+  description: The report written in the target project's C(logs/) (a run that changed nothing and verified writes none).
+  returned: when something changed or the verification failed
   type: str
 seconds:
   description: Duration of the refresh.
@@ -166,14 +238,19 @@ def main():
             exclude=dict(type="list", elements="str", default=[]),
             batch_size=dict(type="int", default=5000),
             import_metadata=dict(type="bool", default=True),
+            sample=dict(type="dict", default={}),
+            users=dict(type="str", choices=["keep", "copy"], default="keep"),
+            users_password=dict(type="str", no_log=True),
+            files=dict(type="str", choices=["none", "copy", "placeholder"], default="none"),
         ),
         supports_check_mode=True,
     )
     if requirements.missing():
         module.fail_json(msg=missing_required_lib(" and ".join(requirements.missing())))
     p = module.params
-    if p["masks"] and not p["mask_key"]:
-        module.fail_json(msg="mask_key is required with masks (it keeps masking deterministic)")
+    if (p["masks"] or p["users"] == "copy") and not p["mask_key"]:
+        module.fail_json(msg="mask_key is required with masks and users=copy (it keeps "
+                             "masking deterministic)")
     if p["batch_size"] < 1:
         module.fail_json(msg="batch_size must be 1 or more")
 
@@ -181,12 +258,15 @@ def main():
         masks = parse_rules(p["masks"], p["mask_key"]) if p["masks"] else {}
         return refresh(p["project_path"], p["source_project_path"], create_engine, masks,
                        p["exclude"], p["source_database"], p["batch_size"],
-                       p["import_metadata"], module.check_mode)
+                       p["import_metadata"], module.check_mode, mask_key=p["mask_key"],
+                       users_mode=p["users"], users_password=p["users_password"],
+                       files=p["files"], sample=p["sample"])
 
     result = run_or_fail(module, run)
     verification = result.verification
     output = dict(changed=result.changed, tables=[asdict(t) for t in result.tables],
-                  notes=result.notes, seconds=result.seconds, metadata=result.metadata)
+                  notes=result.notes, seconds=result.seconds, metadata=result.metadata,
+                  users=result.users, files=result.files, cleared=result.cleared)
     if not module.check_mode:
         output.update(verification=verification, report_file=result.report_file)
         problems = [f"{k}: {v}" for k, v in verification.get("masked_leaks", {}).items()] + [

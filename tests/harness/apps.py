@@ -126,6 +126,15 @@ def manual_update(value=True):
     return {"op": "manual_update", "value": value}
 
 
+def system_item(kind):
+    """The project's "history" or "lock" item (Parameters dialog: History, Locks)."""
+    return {"op": "system_item", "kind": kind}
+
+
+def keep_history(item, value=True):
+    return {"op": "keep_history", "item": item, "value": value}
+
+
 def generate(items, fields_per_item=30, indexes_per_item=5, prefix="gen"):
     """A benchmark project: 300 items ≈ 9,000 fields, 1,500 indexes, 600 foreign keys."""
     return {"op": "generate", "items": items, "fields_per_item": fields_per_item,
@@ -205,4 +214,7 @@ REFRESH_APP = SHOP_APP + [
     add_foreign_key("products", "supplier"),
     add_foreign_key("suppliers", "preferred_product"),
     add_foreign_key("customers", "referred_by"),
+    system_item("history"),
+    system_item("lock"),
+    keep_history("customers"),
 ]

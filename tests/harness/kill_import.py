@@ -1,25 +1,57 @@
-"""An import that stops at a given progress line and waits to be killed (kill -9).
+"""An import or a data refresh that stops at a given progress line and waits to be killed
+(kill -9).
 
-    python -m tests.harness.kill_import <project> <zip> <line prefix>
+    python -m tests.harness.kill_import import <project> <zip> <line prefix>
+    python -m tests.harness.kill_import refresh <target project> <source project> <line prefix>
 
-Prints the importer's progress lines; on the first one starting with the prefix it prints
-"PAUSED" and blocks reading stdin, so the test can SIGKILL it at exactly that point.
+Prints the progress lines; on the first one starting with the prefix it prints "PAUSED"
+and blocks reading stdin, so the test can SIGKILL it at exactly that point.
 """
+import os
+import signal
+import subprocess
 import sys
+from pathlib import Path
 
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.data_refresh import refresh
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import Importer
 
 
-def main(project, zip_path, prefix):
+REPO = Path(__file__).resolve().parents[2]
+
+
+def kill_at(project, other, prefix, kind="import"):
+    """Run an import of the zip ``other`` (or a refresh from the project ``other``) in a
+    child process and kill -9 it at its first progress line starting with ``prefix``."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.harness.kill_import", kind, str(project), str(other),
+         prefix],
+        cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env=dict(os.environ, PYTHONPATH=f"{REPO / '.cache' / 'collections'}:{REPO}"))
+    lines = []
+    for line in child.stdout:
+        lines.append(line.strip())
+        if line.strip() == "PAUSED":
+            os.kill(child.pid, signal.SIGKILL)
+            break
+    child.wait(30)
+    assert "PAUSED" in lines, lines
+    return lines
+
+
+def main(kind, project, other, prefix):
     def report(line):
         print(line, flush=True)
         if line.startswith(prefix):
             print("PAUSED", flush=True)
             sys.stdin.read(1)
 
-    Importer(project, zip_path, import_delay=0, engine_factory=create_engine,
-             report=report).run()
+    if kind == "import":
+        Importer(project, other, import_delay=0, engine_factory=create_engine,
+                 report=report).run()
+    else:
+        refresh(project, other, create_engine, batch_size=500, report=report)
     print("FINISHED", flush=True)
 
 

@@ -3,12 +3,6 @@ SQLite. After the next run's recovery the database schema and admin.sqlite are e
 old state or the new one - never a mix - the maintenance flag is off, and the files match
 admin.sqlite; the import then completes. A Jam.py process started in between (it restores
 _admin.sqlite and clears maintenance at start) does not make it worse."""
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine import archive, jamdefs, journal
@@ -19,9 +13,9 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.recovery impor
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.reflect import (
     compare_schemas, reflect_schema)
 from tests.harness.admin_dump import dump_admin
+from tests.harness.kill_import import kill_at
 from tests.harness.server import JamServer
 
-REPO = Path(__file__).resolve().parents[2]
 METADATA = jamdefs.METADATA_TABLES[jamdefs.LAYOUT_54]
 # Where an import can be cut short, in the order it passes them.
 POINTS = ["plan ready", "maintenance on", "create table", "admin.sqlite saved",
@@ -83,22 +77,6 @@ def twins(kind_and_versions, target_project, tmp_path):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def kind_and_versions(request, shop_versions):
     return request.param, shop_versions
-
-
-def kill_at(project, zip_path, prefix):
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.harness.kill_import", str(project), str(zip_path), prefix],
-        cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        env=dict(os.environ, PYTHONPATH=f"{REPO / '.cache' / 'collections'}:{REPO}"))
-    lines = []
-    for line in child.stdout:
-        lines.append(line.strip())
-        if line.strip() == "PAUSED":
-            os.kill(child.pid, signal.SIGKILL)
-            break
-    child.wait(30)
-    assert "PAUSED" in lines, lines
-    return lines
 
 
 def check_consistent(project, before, after):

@@ -1,8 +1,10 @@
 """A whole refresh of a non-production project from a production one (jam_data):
-metadata first, then the data under maintenance, then verification and a report.
+metadata first, then under maintenance the data, the record locks cleared, optionally
+the accounts (masked) and the files of file/image fields; then verification and a report.
 
-Never copied: the target's SYS_TASKS connection and secret key (admin.sqlite is only
-changed by the metadata import, which never carries them), and its users.
+Never copied: the target's SYS_TASKS connection, parameters and secret key (admin.sqlite
+is only changed by the metadata import, which never carries them, and by the accounts
+copy, which keeps the target's administrators and replaces every password).
 """
 import datetime
 import json
@@ -12,15 +14,17 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from . import jamdefs as j
-from . import masking, protocol
+from . import (journal, masking, protocol, recovery, refresh_files, same_database,
+               sampling, users)
 from .ddl import q
+from .errors import JamDeployError
 from .export import export_project
 from .files import write_text
 from .importer import Importer
 from .incoming import prepare
 from .locking import METADATA_IMPORT, project_lock
 from .project import Connection, Project
-from .refresh import Refresher, check_not_the_same, plan_copy
+from .refresh import HistoryChanges, Refresher, plan_copy
 
 
 @dataclass
@@ -30,6 +34,9 @@ class RefreshResult:
     notes: list = field(default_factory=list)
     verification: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    cleared: dict = field(default_factory=dict)
     report_file: str = None
     seconds: float = 0.0
 
@@ -46,13 +53,16 @@ def source_connection(source, overrides):
 
 def refresh(target_path, source_path, engine_factory, masks=None, exclude=(),
             source_overrides=None, batch_size=5000, import_metadata=True, check_mode=False,
-            report=lambda line: None):
+            report=lambda line: None, mask_key=None, users_mode="keep", users_password=None,
+            files="none", sample=None):
     started = time.monotonic()
     target, source = Project(target_path), Project(source_path)
     result = RefreshResult()
     src_conn = source_connection(source, source_overrides)
     tgt_conn = target.connection()
-    check_not_the_same(src_conn, tgt_conn)
+    same_database.check_settings(src_conn, tgt_conn)
+    if users_mode == "copy" and not mask_key:
+        raise JamDeployError("users=copy needs mask_key: logins and names are masked with it")
     source_meta = source.metadata(for_import=True)
     if import_metadata:
         result.metadata = _import_metadata(target, source, engine_factory, check_mode, report)
@@ -62,34 +72,123 @@ def refresh(target_path, source_path, engine_factory, masks=None, exclude=(),
         # The import has not happened: plan the data against the metadata it would give.
         target_meta = prepare(source_meta, target_meta, tgt_conn["db_type"])
     plan = plan_copy(source_meta, target_meta, src_conn["db_type"], tgt_conn["db_type"],
-                     masks or {}, exclude)
-    result.notes = plan.notes
+                     _with_history_user(masks or {}, target_meta, mask_key), exclude)
+    result.notes = result.metadata.get("recovered", []) + plan.notes
     source_engine, target_engine = engine_factory(src_conn), engine_factory(tgt_conn)
     try:
+        same_database.check_live(src_conn, tgt_conn, source_engine, target_engine)
+        kept = _sampled(plan, source_meta, sample, source_engine, report)
         if check_mode:
             result.tables = Refresher(plan, source_engine, target_engine, tgt_conn["db_type"],
-                                      batch_size, report).run(check_mode=True)
+                                      batch_size, report, kept=kept).run(check_mode=True)
+            result.cleared = _clear(target_engine, plan.cleared, check_mode=True)
+            _side_data(result, plan, source, target, source_engine, mask_key, users_mode,
+                       users_password, files, check_mode=True)
         else:
             with project_lock(target.path, METADATA_IMPORT, timeout=600,
-                              note="refreshing data"):
-                protocol.maintenance_on(target.path, target.admin_path)
-                try:
-                    result.tables = Refresher(plan, source_engine, target_engine,
-                                              tgt_conn["db_type"], batch_size,
-                                              report).run()
-                finally:
-                    protocol.maintenance_off(target.path, target.admin_path, success=False)
+                              note="refreshing data"), Maintenance(target) as maintenance:
+                result.notes += recovery.recover(target, engine_factory, report)
+                result.tables = Refresher(plan, source_engine, target_engine,
+                                          tgt_conn["db_type"], batch_size, report,
+                                          before_write=maintenance.begin, kept=kept).run()
+                result.cleared = _clear(target_engine, plan.cleared,
+                                        before_write=maintenance.begin)
+                _side_data(result, plan, source, target, target_engine, mask_key,
+                           users_mode, users_password, files, before_write=maintenance.begin)
             result.verification = verify(plan, source_engine, target_engine,
                                          tgt_conn["db_type"], result.tables)
     finally:
         source_engine.dispose()
         target_engine.dispose()
     result.changed = any(t.changed for t in result.tables) or bool(
-        result.metadata.get("changed"))
+        result.metadata.get("changed")) or any(result.cleared.values()) or bool(
+        result.users.get("changed")) or bool(result.files.get("copied")
+                                             or result.files.get("placeholders"))
     result.seconds = round(time.monotonic() - started, 3)
-    if not check_mode:
+    if not check_mode and (result.changed or not result.verification.get("ok")):
+        # A scheduled run that finds nothing to change leaves no report behind.
         result.report_file = _write_report(target, source, result)
     return result
+
+
+def _sampled(plan, metadata, sample, source_engine, report):
+    """{item id: source keys to copy} of the tables a sample reaches (None: no sample)."""
+    if not sample:
+        return None
+    filters = sampling.row_filters(plan, metadata, sample)
+    kept = sampling.kept_keys(plan, filters, source_engine)
+    names = {c.item_id: c.item_name for c in plan.tables}
+    for item_id, keys in kept.items():
+        report(f"{names[item_id]}: {len(keys)} rows sampled")
+    plan.notes += [f"{names[i]}: only the rows a sample keeps ({len(k)})" for i, k in kept.items()]
+    return kept
+
+
+class Maintenance:
+    """The target in maintenance from the first write to the end: a refresh that finds
+    nothing to change leaves the site, and admin.sqlite, alone."""
+
+    def __init__(self, project):
+        self.project = project
+        self.started = False
+
+    def begin(self):
+        if not self.started:
+            journal.refresh_started(self.project.path)  # a crash: recovery ends maintenance
+            protocol.maintenance_on(self.project.path, self.project.admin_path)
+            self.started = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.started:
+            protocol.maintenance_off(self.project.path, self.project.admin_path, success=False)
+            journal.refresh_ended(self.project.path)
+
+
+def _with_history_user(masks, metadata, mask_key):
+    """The history's user column holds people's names: masked like SYS_USERS names
+    whenever there is a key, unless a rule for it is given."""
+    history = next((row["f_item_name"] for row in metadata.items.values()
+                    if row.get("sys_id") == j.HISTORY_SYS_ID), None)
+    if not mask_key or history is None or (history, "user") in masks:
+        return masks
+    return {**masks, (history, "user"): users.name_masker(mask_key)}
+
+
+def _clear(engine, tables, check_mode=False, before_write=lambda: None):
+    """Empty the tables of record locks (their rows describe the target's own sessions);
+    {table: rows removed}."""
+    from sqlalchemy import inspect, text
+
+    present = set(inspect(engine).get_table_names())
+    cleared = {}
+    with engine.begin() as conn:
+        quote = conn.dialect.identifier_preparer.quote
+        for name in (t for t in tables if t in present):
+            cleared[name] = conn.execute(text(f"SELECT COUNT(*) FROM {quote(q(name))}")).scalar()
+            if cleared[name] and not check_mode:
+                before_write()
+                conn.execute(text(f"DELETE FROM {quote(q(name))}"))
+    return cleared
+
+
+def _side_data(result, plan, source, target, engine, mask_key, users_mode, users_password,
+               files, check_mode=False, before_write=lambda: None):
+    """Accounts into admin.sqlite and the files of file/image fields (``engine``: the
+    source's in check mode, before any copy; the target's after)."""
+    if users_mode == "copy":
+        outcome = users.refresh_users(target.admin_path, source.admin_path, mask_key,
+                                      users_password, check_mode, before_write)
+        if outcome.note:
+            result.notes.append(outcome.note)
+        result.users = asdict(outcome)
+    if files != "none":
+        names = refresh_files.referenced_files(plan, engine,
+                                               "source" if check_mode else "target")
+        result.files = asdict(refresh_files.sync_files(names, source.path, target.path,
+                                                       files, check_mode))
 
 
 def _import_metadata(target, source, engine_factory, check_mode, report):
@@ -98,7 +197,8 @@ def _import_metadata(target, source, engine_factory, check_mode, report):
         exported = export_project(source, os.path.join(folder, "source.zip"))
         imported = Importer(target.path, exported.dest, import_delay=0,
                             engine_factory=engine_factory, report=report).run(check_mode)
-        return {"changed": imported.changed, "plan": imported.plan}
+        return {"changed": imported.changed, "plan": imported.plan,
+                "recovered": imported.recovered or []}
     finally:
         for name in os.listdir(folder):
             os.remove(os.path.join(folder, name))
@@ -111,7 +211,7 @@ def verify(plan, source_engine, target_engine, target_db_type, tables):
     from sqlalchemy import text
 
     by_item = {t.item_id: t for t in plan.tables}
-    counts, orphans, leaks, sequences = {}, {}, {}, {}
+    counts, orphans, leaks, sequences, samples = {}, {}, {}, {}, {}
     with target_engine.connect() as conn:
         quote = conn.dialect.identifier_preparer.quote
         for copy, table_result in zip(plan.tables, tables):
@@ -127,7 +227,7 @@ def verify(plan, source_engine, target_engine, target_db_type, tables):
                     f"WHERE r.{quote(q(ref.key[1]))} = t.{quote(q(column))})")).scalar()
                 if missing:
                     orphans[f"{copy.item_name}.{column}"] = missing
-            leaks.update(_leaks(copy, source_engine, conn, quote))
+            leaks.update(_leaks(copy, source_engine, conn, quote, samples))
             if copy.key and target_db_type == j.POSTGRESQL and copy.sequence:
                 highest = conn.execute(text(
                     f"SELECT COALESCE(MAX({quote(q(copy.key[1]))}), 0) FROM {name}")).scalar()
@@ -136,16 +236,18 @@ def verify(plan, source_engine, target_engine, target_db_type, tables):
                     f"FROM {quote(q(copy.sequence))}")).scalar()
                 sequences[copy.item_name] = {"max_id": highest, "next": following,
                                              "ok": following > highest}
+        leaks.update(_history_leaks(plan, conn, quote, samples))
     return {"counts": counts, "orphans": orphans, "masked_leaks": leaks,
             "sequences": sequences,
             "ok": all(c["equal"] for c in counts.values()) and not orphans and not leaks
             and all(s["ok"] for s in sequences.values())}
 
 
-def _leaks(copy, source_engine, target_conn, quote, sample=1000):
+def _leaks(copy, source_engine, target_conn, quote, samples, sample=1000):
     """Masked columns holding a value the source has in that column (a sample of it), and
     e-mail columns holding a domain of the source. Rules whose outputs may repeat real
-    values by chance (names, numbers, dates) are not checked by value."""
+    values by chance (names, numbers, dates) are not checked by value. The samples are
+    kept by masker, for the history's check."""
     from sqlalchemy import bindparam, text
 
     found = {}
@@ -162,6 +264,7 @@ def _leaks(copy, source_engine, target_conn, quote, sample=1000):
         values = [v for v in values if v not in (None, "")]
         if not values:
             continue
+        samples[id(masker)] = set(values)
         hits = target_conn.execute(text(
             f"SELECT COUNT(*) FROM {quote(q(copy.target_table))} WHERE {quote(q(column))} "
             "IN :values").bindparams(bindparam("values", expanding=True)),
@@ -175,6 +278,27 @@ def _leaks(copy, source_engine, target_conn, quote, sample=1000):
             kept = set(masking.domains(values)) & set(masking.domains(masked))
             if kept:
                 found[f"{copy.item_name}.{column} domains"] = sorted(kept)
+    return found
+
+
+def _history_leaks(plan, target_conn, quote, samples, sample=5000):
+    """Recorded changes in the history that still hold a sampled source value of a masked
+    field."""
+    from sqlalchemy import text
+
+    found = {}
+    for copy in plan.tables:
+        for column, masker in copy.masks.items():
+            if not isinstance(masker, HistoryChanges):
+                continue
+            hits = 0
+            for (changes,) in target_conn.execute(text(
+                    f"SELECT {quote(q(column))} FROM {quote(q(copy.target_table))} "
+                    f"WHERE {quote(q(column))} IS NOT NULL")).fetchmany(sample):
+                for field_id, value in HistoryChanges.pairs(changes):
+                    hits += value in samples.get(id(masker.by_field.get(field_id)), ())
+            if hits:
+                found[f"{copy.item_name}.{column}"] = f"{hits} source values"
     return found
 
 

@@ -4,6 +4,10 @@
 being imported is kept beside it as ``locks/jampy-import.zip`` so that an interrupted
 import can be finished (rolled forward) even when the original zip is gone. Both go
 away when the import ends, successful or not.
+
+A data refresh (jam_data) leaves ``locks/jampy-refresh.journal`` while the target is in
+maintenance for it: after a crash, recovery turns maintenance off (the rows already
+written stay; a new refresh finishes the copy).
 """
 import datetime
 import json
@@ -13,6 +17,7 @@ import socket
 from .files import copy_file, write_text
 
 JOURNAL = "jampy-import.journal"
+REFRESH = "jampy-refresh.journal"
 ARCHIVE = "jampy-import.zip"
 # In order. Before "commit" the database has nothing committed; from "files" on it has.
 PHASES = ("maintenance", "database", "admin", "commit", "files")
@@ -54,3 +59,18 @@ class Journal:
             path = _path(self.project_path, name)
             if os.path.exists(path):
                 os.remove(path)
+
+
+def refresh_started(project_path):
+    entry = {"pid": os.getpid(), "host": socket.gethostname(),
+             "started": datetime.datetime.now().isoformat(timespec="seconds")}
+    write_text(_path(project_path, REFRESH), json.dumps(entry), project_path, 0o600)
+
+
+def refresh_interrupted(project_path):
+    return os.path.exists(_path(project_path, REFRESH))
+
+
+def refresh_ended(project_path):
+    if refresh_interrupted(project_path):
+        os.remove(_path(project_path, REFRESH))

@@ -21,7 +21,14 @@ from .schema import schema_from_metadata
 
 
 def recover(project, engine_factory, report=lambda line: None):
-    """Repair what an interrupted import left; returns readable lines (empty: nothing)."""
+    """Repair what an interrupted import or data refresh left; returns readable lines
+    (empty: nothing)."""
+    if journal.refresh_interrupted(project.path):
+        protocol.maintenance_off(project.path, project.admin_path, success=False)
+        journal.refresh_ended(project.path)
+        report("an interrupted data refresh had left maintenance on: turned off")
+        return ["an interrupted data refresh had left maintenance on: turned off; run the "
+                "refresh again to finish the copy"] + recover(project, engine_factory, report)
     entry = journal.read(project.path)
     if entry is None:
         return []

@@ -26,7 +26,7 @@ def apply_settings(project, changes):
     maintenance first finishes an interrupted import (see ``recovery``)."""
     if "maintenance" in changes:
         _check_no_import_running(project)
-        if journal.read(project.path):
+        if journal.read(project.path) or journal.refresh_interrupted(project.path):
             from .dbconnect import create_engine  # the database is only needed here
 
             recovery.recover(project, create_engine)

@@ -262,6 +262,20 @@ class Builder:
         items.sys_fields.open(order_by=["f_field_name"])
         return items
 
+    def op_system_item(self, kind):
+        """The Parameters dialog's History / Locks lookup: the item created on demand."""
+        result, error = builder.create_system_item(self.task, "f_%s_item" % kind)
+        if error:
+            raise BuilderError(error)
+        log(result)
+
+    def op_keep_history(self, item, value=True):
+        """The item editor's "Keep history" check box."""
+        items = self.edit_item(item)
+        items.f_keep_history.value = bool(value)
+        items.post()
+        self.apply(items)
+
     def op_delete_item(self, item):
         self.check_can_modify()
         it = self.item(item)
