@@ -207,7 +207,7 @@ def child(staging, production):
     start_rss = memory_kb("VmRSS")
     started = time.perf_counter()
     result = data_refresh.refresh(staging, production, create_engine,
-                                  masks=parse_rules(MASKS, MASK_KEY))
+                                  data_refresh.RefreshOptions(masks=parse_rules(MASKS, MASK_KEY)))
     seconds = time.perf_counter() - started
     print(json.dumps({
         "seconds": seconds, "copy": copy_seconds[0], "changed": result.changed,

@@ -219,7 +219,8 @@ from dataclasses import asdict
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine import requirements
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.data_refresh import refresh
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.data_refresh import (
+    RefreshOptions, refresh)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking import parse_rules
 from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
@@ -255,12 +256,14 @@ def main():
         module.fail_json(msg="batch_size must be 1 or more")
 
     def run():
-        masks = parse_rules(p["masks"], p["mask_key"]) if p["masks"] else {}
-        return refresh(p["project_path"], p["source_project_path"], create_engine, masks,
-                       p["exclude"], p["source_database"], p["batch_size"],
-                       p["import_metadata"], module.check_mode, mask_key=p["mask_key"],
-                       users_mode=p["users"], users_password=p["users_password"],
-                       files=p["files"], sample=p["sample"])
+        options = RefreshOptions(
+            masks=parse_rules(p["masks"], p["mask_key"]) if p["masks"] else {},
+            mask_key=p["mask_key"], exclude=p["exclude"], sample=p["sample"],
+            source_overrides=p["source_database"], batch_size=p["batch_size"],
+            import_metadata=p["import_metadata"], users=p["users"],
+            users_password=p["users_password"], files=p["files"])
+        return refresh(p["project_path"], p["source_project_path"], create_engine, options,
+                       module.check_mode)
 
     result = run_or_fail(module, run)
     verification = result.verification

@@ -13,7 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.data_refresh import refresh
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.data_refresh import (
+    RefreshOptions, refresh)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import Importer
 
@@ -51,7 +52,7 @@ def main(kind, project, other, prefix):
         Importer(project, other, import_delay=0, engine_factory=create_engine,
                  report=report).run()
     else:
-        refresh(project, other, create_engine, batch_size=500, report=report)
+        refresh(project, other, create_engine, RefreshOptions(batch_size=500), report=report)
     print("FINISHED", flush=True)
 
 

@@ -108,12 +108,18 @@ def pg_drop(name):
     pg_query(f'DROP ROLE IF EXISTS "{name}"')
 
 
-@pytest.fixture
-def pg_name():
-    server("postgresql")
+def fresh_name(kind, drop):
+    """A database/owner name not used yet on that server; whatever got that name is
+    dropped afterwards."""
+    server(kind)
     name = new_name()
     yield name
-    pg_drop(name)
+    drop(name)
+
+
+@pytest.fixture
+def pg_name():
+    yield from fresh_name("postgresql", pg_drop)
 
 
 @pytest.fixture
@@ -312,10 +318,7 @@ def my_drop(name):
 
 @pytest.fixture
 def my_name():
-    server("mysql")
-    name = new_name()
-    yield name
-    my_drop(name)
+    yield from fresh_name("mysql", my_drop)
 
 
 def my_exists(name):

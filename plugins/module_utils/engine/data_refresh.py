@@ -28,8 +28,22 @@ from .refresh import HistoryChanges, Refresher, plan_copy
 
 
 @dataclass
+class RefreshOptions:
+    """What jam_data asks for (its options of the same names)."""
+    masks: dict = field(default_factory=dict)  # (item, field) -> masker (masking.parse_rules)
+    mask_key: str = None
+    exclude: tuple = ()
+    sample: dict = None
+    source_overrides: dict = None              # jam_data's source_database
+    batch_size: int = 5000
+    import_metadata: bool = True
+    users: str = "keep"
+    users_password: str = None
+    files: str = "none"
+
+
+@dataclass
 class RefreshResult:
-    changed: bool = False
     tables: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     verification: dict = field(default_factory=dict)
@@ -39,6 +53,13 @@ class RefreshResult:
     cleared: dict = field(default_factory=dict)
     report_file: str = None
     seconds: float = 0.0
+
+    @property
+    def changed(self):
+        return any(t.changed for t in self.tables) or bool(
+            self.metadata.get("changed") or any(self.cleared.values())
+            or self.users.get("changed") or self.files.get("copied")
+            or self.files.get("placeholders"))
 
 
 def source_connection(source, overrides):
@@ -51,59 +72,55 @@ def source_connection(source, overrides):
     return connection
 
 
-def refresh(target_path, source_path, engine_factory, masks=None, exclude=(),
-            source_overrides=None, batch_size=5000, import_metadata=True, check_mode=False,
-            report=lambda line: None, mask_key=None, users_mode="keep", users_password=None,
-            files="none", sample=None):
+def refresh(target_path, source_path, engine_factory, options=None, check_mode=False,
+            report=lambda line: None):
+    options = options or RefreshOptions()
     started = time.monotonic()
     target, source = Project(target_path), Project(source_path)
     result = RefreshResult()
-    src_conn = source_connection(source, source_overrides)
+    src_conn = source_connection(source, options.source_overrides)
     tgt_conn = target.connection()
     same_database.check_settings(src_conn, tgt_conn)
-    if users_mode == "copy" and not mask_key:
+    if options.users == "copy" and not options.mask_key:
         raise JamDeployError("users=copy needs mask_key: logins and names are masked with it")
     source_meta = source.metadata(for_import=True)
-    if import_metadata:
+    if options.import_metadata:
         result.metadata = _import_metadata(target, source, engine_factory, check_mode, report)
         target = Project(target_path)
     target_meta = target.metadata(for_import=True)
-    if check_mode and import_metadata:
+    if check_mode and options.import_metadata:
         # The import has not happened: plan the data against the metadata it would give.
         target_meta = prepare(source_meta, target_meta, tgt_conn["db_type"])
     plan = plan_copy(source_meta, target_meta, src_conn["db_type"], tgt_conn["db_type"],
-                     _with_history_user(masks or {}, target_meta, mask_key), exclude)
+                     _with_history_user(options.masks, target_meta, options.mask_key),
+                     options.exclude)
     result.notes = result.metadata.get("recovered", []) + plan.notes
     source_engine, target_engine = engine_factory(src_conn), engine_factory(tgt_conn)
+
+    def copy(before_write=lambda: None):
+        kept = _sampled(plan, source_meta, options.sample, source_engine, report)
+        result.tables = Refresher(plan, source_engine, target_engine, tgt_conn["db_type"],
+                                  options.batch_size, report, before_write=before_write,
+                                  kept=kept).run(check_mode)
+        result.cleared = _clear(target_engine, plan.cleared, check_mode, before_write)
+        # In check mode nothing is copied yet: the files are named by the source's rows.
+        _side_data(result, plan, source, target, source_engine if check_mode else target_engine,
+                   options, check_mode, before_write)
+
     try:
         same_database.check_live(src_conn, tgt_conn, source_engine, target_engine)
-        kept = _sampled(plan, source_meta, sample, source_engine, report)
         if check_mode:
-            result.tables = Refresher(plan, source_engine, target_engine, tgt_conn["db_type"],
-                                      batch_size, report, kept=kept).run(check_mode=True)
-            result.cleared = _clear(target_engine, plan.cleared, check_mode=True)
-            _side_data(result, plan, source, target, source_engine, mask_key, users_mode,
-                       users_password, files, check_mode=True)
+            copy()
         else:
             with project_lock(target.path, METADATA_IMPORT, timeout=600,
                               note="refreshing data"), Maintenance(target) as maintenance:
                 result.notes += recovery.recover(target, engine_factory, report)
-                result.tables = Refresher(plan, source_engine, target_engine,
-                                          tgt_conn["db_type"], batch_size, report,
-                                          before_write=maintenance.begin, kept=kept).run()
-                result.cleared = _clear(target_engine, plan.cleared,
-                                        before_write=maintenance.begin)
-                _side_data(result, plan, source, target, target_engine, mask_key,
-                           users_mode, users_password, files, before_write=maintenance.begin)
+                copy(maintenance.begin)
             result.verification = verify(plan, source_engine, target_engine,
                                          tgt_conn["db_type"], result.tables)
     finally:
         source_engine.dispose()
         target_engine.dispose()
-    result.changed = any(t.changed for t in result.tables) or bool(
-        result.metadata.get("changed")) or any(result.cleared.values()) or bool(
-        result.users.get("changed")) or bool(result.files.get("copied")
-                                             or result.files.get("placeholders"))
     result.seconds = round(time.monotonic() - started, 3)
     if not check_mode and (result.changed or not result.verification.get("ok")):
         # A scheduled run that finds nothing to change leaves no report behind.
@@ -150,14 +167,13 @@ class Maintenance:
 def _with_history_user(masks, metadata, mask_key):
     """The history's user column holds people's names: masked like SYS_USERS names
     whenever there is a key, unless a rule for it is given."""
-    history = next((row["f_item_name"] for row in metadata.items.values()
-                    if row.get("sys_id") == j.HISTORY_SYS_ID), None)
-    if not mask_key or history is None or (history, "user") in masks:
+    history = metadata.history_item()
+    if not mask_key or history is None or (history["f_item_name"], "user") in masks:
         return masks
-    return {**masks, (history, "user"): users.name_masker(mask_key)}
+    return {**masks, (history["f_item_name"], "user"): users.name_masker(mask_key)}
 
 
-def _clear(engine, tables, check_mode=False, before_write=lambda: None):
+def _clear(engine, tables, check_mode, before_write):
     """Empty the tables of record locks (their rows describe the target's own sessions);
     {table: rows removed}."""
     from sqlalchemy import inspect, text
@@ -174,21 +190,20 @@ def _clear(engine, tables, check_mode=False, before_write=lambda: None):
     return cleared
 
 
-def _side_data(result, plan, source, target, engine, mask_key, users_mode, users_password,
-               files, check_mode=False, before_write=lambda: None):
-    """Accounts into admin.sqlite and the files of file/image fields (``engine``: the
-    source's in check mode, before any copy; the target's after)."""
-    if users_mode == "copy":
-        outcome = users.refresh_users(target.admin_path, source.admin_path, mask_key,
-                                      users_password, check_mode, before_write)
+def _side_data(result, plan, source, target, engine, options, check_mode, before_write):
+    """Accounts into admin.sqlite and the files of file/image fields (``engine``: where the
+    copied rows are to read)."""
+    if options.users == "copy":
+        outcome = users.refresh_users(target.admin_path, source.admin_path, options.mask_key,
+                                      options.users_password, check_mode, before_write)
         if outcome.note:
             result.notes.append(outcome.note)
         result.users = asdict(outcome)
-    if files != "none":
+    if options.files != "none":
         names = refresh_files.referenced_files(plan, engine,
                                                "source" if check_mode else "target")
         result.files = asdict(refresh_files.sync_files(names, source.path, target.path,
-                                                       files, check_mode))
+                                                       options.files, check_mode))
 
 
 def _import_metadata(target, source, engine_factory, check_mode, report):
@@ -251,16 +266,15 @@ def _leaks(copy, source_engine, target_conn, quote, samples, sample=1000):
     from sqlalchemy import bindparam, text
 
     found = {}
-    source_columns = {t: s for s, t, n in copy.columns}
     for column, masker in copy.masks.items():
         if masker.rule == "keep" or not (masker.unique or masker.rule == "email"):
             continue
         with source_engine.connect() as conn:
+            source_quote = conn.dialect.identifier_preparer.quote
+            name = source_quote(q(copy.source_column(column)))
             values = [r[0] for r in conn.execute(text(
-                f"SELECT {conn.dialect.identifier_preparer.quote(q(source_columns[column]))} "
-                f"FROM {conn.dialect.identifier_preparer.quote(q(copy.source_table))} "
-                f"WHERE {conn.dialect.identifier_preparer.quote(q(source_columns[column]))} "
-                f"IS NOT NULL")).fetchmany(sample)]
+                f"SELECT {name} FROM {source_quote(q(copy.source_table))} "
+                f"WHERE {name} IS NOT NULL")).fetchmany(sample)]
         values = [v for v in values if v not in (None, "")]
         if not values:
             continue
@@ -305,7 +319,7 @@ def _history_leaks(plan, target_conn, quote, samples, sample=5000):
 def _write_report(target, source, result):
     now = datetime.datetime.now()
     path = target.path / "logs" / f"refresh_{now:%Y-%m-%d_%H-%M-%S}.json"
-    body = asdict(result)
+    body = dict(asdict(result), changed=result.changed)
     body.update(source=str(source.path), target=str(target.path),
                 time=now.isoformat(timespec="seconds"))
     write_text(path, json.dumps(body, indent=1, default=str), target.path, 0o640)

@@ -66,6 +66,11 @@ class Metadata:
                 return row
         return None
 
+    def history_item(self):
+        """The item Jam.py records changes in (created from the Parameters dialog), or None."""
+        return next((row for row in self.items.values()
+                     if row.get("sys_id") == jamdefs.HISTORY_SYS_ID), None)
+
     def table_items(self):
         """Items that own a table in the project database, in ID order."""
         return [row for row in self.items.values()

@@ -23,15 +23,16 @@ from .schema import schema_from_metadata
 def recover(project, engine_factory, report=lambda line: None):
     """Repair what an interrupted import or data refresh left; returns readable lines
     (empty: nothing)."""
+    lines = []
     if journal.refresh_interrupted(project.path):
         protocol.maintenance_off(project.path, project.admin_path, success=False)
         journal.refresh_ended(project.path)
         report("an interrupted data refresh had left maintenance on: turned off")
-        return ["an interrupted data refresh had left maintenance on: turned off; run the "
-                "refresh again to finish the copy"] + recover(project, engine_factory, report)
+        lines.append("an interrupted data refresh had left maintenance on: turned off; run "
+                     "the refresh again to finish the copy")
     entry = journal.read(project.path)
     if entry is None:
-        return []
+        return lines
     phase = entry.get("phase")
     backup = project.path / "_admin.sqlite"
     report(f"an import interrupted in phase {phase!r} (pid {entry.get('pid')}) is finished")
@@ -42,7 +43,7 @@ def recover(project, engine_factory, report=lambda line: None):
     else:
         done = _roll_back(project, backup, entry)
     journal.Journal(project.path).end()
-    return done
+    return lines + done
 
 
 def _roll_back(project, backup, entry):

@@ -78,10 +78,9 @@ class _Names:
 
 
 def _sequence_names(inspector, schema_name):
-    try:
-        return inspector.get_sequence_names(schema=schema_name)
-    except NotImplementedError:  # SQLite, MySQL: no sequences
+    if not inspector.dialect.supports_sequences:  # SQLite, MySQL
         return []
+    return inspector.get_sequence_names(schema=schema_name)
 
 
 def _type_text(conn, col_type):

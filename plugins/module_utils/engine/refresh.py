@@ -46,6 +46,13 @@ class TableCopy:
     depends_on: set = field(default_factory=set)
     files: dict = field(default_factory=dict)    # target column -> FILE or IMAGE
 
+    def target_column(self, field_name):
+        """The target column of a field (None when the field is not copied)."""
+        return next((t for s, t, n in self.columns if n == field_name), None)
+
+    def source_column(self, target_column):
+        return next(s for s, t, n in self.columns if t == target_column)
+
 
 @dataclass
 class CopyPlan:
@@ -87,7 +94,7 @@ def plan_copy(source, target, source_db_type, target_db_type, masks=None, exclud
         copies[table.item_id] = copy
     for copy in copies.values():
         for row, referenced in _lookup_fields(target, copy.item_id):
-            column = next((t for s, t, n in copy.columns if n == row["f_field_name"]), None)
+            column = copy.target_column(row["f_field_name"])
             if column and referenced in copies:
                 copy.lookups.append((column, referenced))
                 copy.depends_on.add(referenced)
@@ -160,20 +167,11 @@ def _excluded_with_dependents(metadata, exclude, notes):
                              f"{', '.join(sorted(by_name))})")
     excluded = {by_name[name] for name in exclude}
     notes += [f"{name}: excluded" for name in sorted(exclude)]
-    details = [(row["parent"], row["table_id"]) for row in metadata.items.values()
-               if row.get("type_id") == j.DETAIL_TYPE]
     grown = True
     while grown:
         grown = False
         for item_id, row in tables.items():
-            if item_id in excluded:
-                continue
-            reason = next((f"{row['f_item_name']}.{f['f_field_name']} refers to "
-                           f"{tables[ref]['f_item_name']}"
-                           for f, ref in _lookup_fields(metadata, item_id) if ref in excluded),
-                          None) or next((f"details of {tables[master]['f_item_name']}"
-                                         for master, table_id in details
-                                         if table_id == item_id and master in excluded), None)
+            reason = None if item_id in excluded else _refers_to(metadata, item_id, excluded)
             if reason:
                 excluded.add(item_id)
                 notes.append(f"{row['f_item_name']}: excluded too ({reason})")
@@ -181,13 +179,27 @@ def _excluded_with_dependents(metadata, exclude, notes):
     return excluded
 
 
+def _refers_to(metadata, item_id, items):
+    """Why the table of ``item_id`` depends on one of ``items`` (None: it does not)."""
+    name = metadata.items[item_id]["f_item_name"]
+    for row, referenced in _lookup_fields(metadata, item_id):
+        if referenced in items:
+            return (f"{name}.{row['f_field_name']} refers to "
+                    f"{metadata.items[referenced]['f_item_name']}")
+    for row in metadata.items.values():
+        if row.get("type_id") == j.DETAIL_TYPE and row.get("table_id") == item_id and \
+                row.get("parent") in items:
+            return f"details of {metadata.items[row['parent']]['f_item_name']}"
+    return None
+
+
 def _mask_history(copies, metadata, by_field):
     """The history item's copy masks the recorded values of masked fields."""
-    history = next((c for c in copies.values()
-                    if metadata.items[c.item_id].get("sys_id") == j.HISTORY_SYS_ID), None)
+    row = metadata.history_item()
+    history = copies.get(row["id"]) if row else None
     if history is None or not by_field:
         return
-    changes = next((t for s, t, n in history.columns if n == "changes"), None)
+    changes = history.target_column("changes")
     if changes and changes not in history.masks:
         history.masks[changes] = HistoryChanges(by_field)
 
@@ -564,14 +576,15 @@ class Refresher:
         source_columns, names = [s for s, t in pairs], [t for s, t in pairs]
         empty = not deferred_pass and self._empty(copy)
         sample = self.kept.get(copy.item_id)
+        at = names.index(key)
         previous = None  # the batches cover the keys (previous, last] in turn
         for rows in self._source_batches(copy, source_columns):
             if sample is not None:
-                rows = [row for row in rows if row[names.index(key)] in sample]
+                rows = [row for row in rows if row[at] in sample]
                 if not rows:
                     continue
             columns = self._masked(copy, names, rows)
-            last = columns[names.index(key)][-1]
+            last = columns[at][-1]
             if empty:
                 inserts, updates = columns, []
             else:
@@ -703,8 +716,8 @@ class Refresher:
         target = table(q(copy.target_table), *[column(q(c)) for c in names])
         statement = update(target).where(target.c[key] == bindparam("jampy_key")).values(
             {c: bindparam(c) for c in names if c != key})
-        rows = [dict(zip(names, row), jampy_key=row[names.index(key)])
-                for row in zip(*columns)]
+        at = names.index(key)
+        rows = [dict(zip(names, row), jampy_key=row[at]) for row in zip(*columns)]
         return lambda conn: conn.execute(statement, rows)
 
     def _sync_without_key(self, copy, result):

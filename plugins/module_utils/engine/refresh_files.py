@@ -68,8 +68,7 @@ def referenced_files(plan, engine, side="target"):
                 if side == "source":
                     if column_name in copy.masks:
                         continue
-                    name, table_name = next(s for s, t, n in copy.columns
-                                            if t == column_name), copy.source_table
+                    name, table_name = copy.source_column(column_name), copy.source_table
                 else:
                     name, table_name = column_name, copy.target_table
                 query = select(column(q(name))).distinct().select_from(

@@ -43,25 +43,17 @@ def row_filters(plan, metadata, samples):
     filters = {}
     for copy in plan.tables:
         wanted = RowFilter(limit=samples.get(copy.item_name))
-        wanted.lookups = [(_source_column(copy, column), referenced)
+        wanted.lookups = [(copy.source_column(column), referenced)
                           for column, referenced in copy.lookups
                           if referenced in filters and column not in copy.deferred]
         wanted.masters = [(detail, master) for detail, master in masters.get(copy.item_id, ())
                           if master in filters]
         if wanted.masters:
-            wanted.master_columns = (_source_field(copy, "master_id"),
-                                     _source_field(copy, "master_rec_id"))
+            wanted.master_columns = tuple(copy.source_column(copy.target_column(name))
+                                          for name in ("master_id", "master_rec_id"))
         if wanted.limit or wanted.lookups or wanted.masters:
             filters[copy.item_id] = wanted
     return filters
-
-
-def _source_column(copy, target_column):
-    return next(s for s, t, n in copy.columns if t == target_column)
-
-
-def _source_field(copy, field_name):
-    return next(s for s, t, n in copy.columns if n == field_name)
 
 
 def kept_keys(plan, filters, source_engine, batch_size=10000):
