@@ -9,14 +9,17 @@ COLLECTION_LINK := $(CACHE)/collections/ansible_collections/jampy/deploy
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test unit integration services venv collection jam sanity lint molecule clean
+.PHONY: demo test pytest unit services venv collection jam sanity lint molecule lock clean
 
 demo: venv collection jam
 	$(VENV)/bin/ansible-playbook playbooks/demo.yml
 
+# Every stage runs even when an earlier one failed; a verdict line per stage at the end.
 test: venv collection jam services
+	bash scripts/test-stages.sh pytest molecule sanity lint
+
+pytest: venv collection jam
 	$(PY) -m pytest tests -n 2 --dist loadgroup
-	$(MAKE) --no-print-directory molecule sanity lint
 
 # Whole deployments on this host (needs root): see scripts/molecule.sh.
 molecule: venv collection jam services
@@ -35,16 +38,19 @@ sanity: venv
 unit: venv collection
 	$(PY) -m pytest tests/unit
 
+# The venv holds exactly requirements/dev.lock (hash-checked), made anew when a lock changes.
 venv: $(VENV)/.complete
-$(VENV)/.complete: requirements-dev.txt
+$(VENV)/.complete: requirements/dev.lock roles/project/files/locks/bootstrap.txt scripts/venv-from-lock.sh
 	@test -x $(BASE_PYTHON) || { echo "$(BASE_PYTHON) is missing: install python3 and python3-venv (apt-get install python3-venv)"; exit 1; }
 	@if [ "$$(id -u)" = 0 ] && ! dpkg-query -W -f='$${Status}' libmariadb-dev 2>/dev/null | grep -q "ok installed"; then \
 	  echo "venv: installing libmariadb-dev and pkg-config (mysqlclient compiles against them)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libmariadb-dev pkg-config python3-venv >/dev/null; fi
-	$(BASE_PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
+	bash scripts/venv-from-lock.sh $(BASE_PYTHON) $(VENV) requirements/dev.lock
 	touch $@
+
+# Resolve requirements/*.in again into the locks (a deliberate upgrade): see scripts/lock.sh.
+lock:
+	bash scripts/lock.sh
 
 # The repository is the collection root; Ansible finds it through this link.
 collection: $(COLLECTION_LINK)
@@ -52,7 +58,8 @@ $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn $(CURDIR) $@
 
-# The reference Jam.py (5.4.136 from PyPI) in a venv of its own, and its sdist (the demo app).
+# The reference Jam.py (5.4.136 from PyPI) in a venv of its own made from the project role's
+# locks, and its sdist (the demo app).
 jam: venv
 	$(PY) -c "from tests.harness import jamenv; jamenv.jam_python(); print('Jam.py', jamenv.JAM_VERSION, 'ready in', jamenv.VENV); jamenv.sdist_root()"
 

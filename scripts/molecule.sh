@@ -13,6 +13,11 @@ export JAMPY_TEST_PYTHON="$PWD/.venv/bin/python"
 JAMPY_SCENARIO_DB_PASSWORD="s$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export JAMPY_SCENARIO_DB_PASSWORD
 mkdir -p tests/output /srv/jampy-scenarios
+# The scenarios deploy on the main Apache (the roles' default); stop it again at the end
+# if it was not running before, so that the machine is left as it was found.
+main_pid=/var/run/apache2/apache2.pid
+apache_was_running=false
+[ -f $main_pid ] && kill -0 "$(cat $main_pid)" 2>/dev/null && apache_was_running=true
 status=0
 for dir in extensions/molecule/*/molecule.yml; do
   scenario=$(basename "$(dirname "$dir")")
@@ -26,4 +31,7 @@ for dir in extensions/molecule/*/molecule.yml; do
     grep -A1 "SCENARIO RECAP" "$log" | tail -1
   fi
 done
+if ! $apache_was_running && [ -f $main_pid ]; then
+  service apache2 stop >/dev/null 2>&1 || true
+fi
 exit $status

@@ -6,6 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.harness import tool_warnings
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -23,8 +25,12 @@ def ansible_env(**extra):
     return env
 
 
-def run_playbook(playbook, *args, check=True, env=None, timeout=900):
-    """ansible-playbook with the repository's configuration; returns the CompletedProcess."""
+def run_playbook(playbook, *args, check=True, env=None, timeout=900, expected_warnings=()):
+    """ansible-playbook with the repository's configuration; returns the CompletedProcess.
+
+    Fails when the output holds a warning of this collection's (a deprecation of ours, or an
+    Ansible warning about our playbooks, roles or modules) other than ``expected_warnings``
+    (regular expressions): a run of ours prints none."""
     result = subprocess.run(
         [str(BIN / "ansible-playbook"), str(playbook), *args],
         cwd=REPO, env=ansible_env(**(env or {})), capture_output=True, text=True,
@@ -33,11 +39,12 @@ def run_playbook(playbook, *args, check=True, env=None, timeout=900):
     if check and result.returncode != 0:
         raise AssertionError(f"ansible-playbook failed ({result.returncode}):\n"
                              f"{result.stdout}\n{result.stderr}")
+    tool_warnings.assert_none_of_ours(result.stdout + result.stderr, allowed=expected_warnings)
     return result
 
 
 def run_module(module, args, check_mode=False, diff=False, verbosity=0, expect_failure=False,
-               python=None):
+               python=None, expected_warnings=()):
     """Run one module on localhost through a one-task playbook; return its result dict.
 
     ``python`` is the target interpreter (default: the test venv's); the result also
@@ -53,7 +60,7 @@ def run_module(module, args, check_mode=False, diff=False, verbosity=0, expect_f
             options += ["-e", f"ansible_python_interpreter={python}"]
         if verbosity:
             options.append("-" + "v" * verbosity)
-        proc = run_playbook(book, *options, check=False,
+        proc = run_playbook(book, *options, check=False, expected_warnings=expected_warnings,
                             env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
                                  "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
                             if not verbosity else None)

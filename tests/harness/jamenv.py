@@ -5,6 +5,7 @@ venv of its own (made from the system Python that Debian's mod_wsgi uses) and th
 talk to it through subprocesses running the scripts in ``jamside/``.
 """
 import fcntl
+import hashlib
 import os
 import subprocess
 import sys
@@ -18,10 +19,12 @@ VENV = CACHE / f"jam-{JAM_VERSION}" / "venv"
 SDIST_DIR = CACHE / f"jam-{JAM_VERSION}" / "sdist"
 JAMSIDE = Path(__file__).resolve().parent / "jamside"
 BASE_PYTHON = os.environ.get("JAMPY_DEPLOY_BASE_PYTHON", "/usr/bin/python3")
-# A production project's venv: Jam.py, the drivers it imports, and what this collection's
-# modules need on the target (Jam.py's bundled libraries do not reach them).
-PACKAGES = [f"jam.py=={JAM_VERSION}", "psycopg2-binary==2.9.13", "mysqlclient==2.3.1",
-            "SQLAlchemy==2.1.9", "alembic==1.20.1"]
+# A production project's venv, from the same locks the project role installs on targets
+# (Jam.py, SQLAlchemy/Alembic for this collection's modules, the driver), one per database:
+# the tests need both drivers, so both locks go in (their common packages are identical).
+LOCKS_DIR = REPO / "roles" / "project" / "files" / "locks"
+LOCKS = [LOCKS_DIR / f"jam-{JAM_VERSION}-{db}.txt" for db in ("postgresql", "mysql")]
+VENV_FROM_LOCK = REPO / "scripts" / "venv-from-lock.sh"
 
 
 def _locked(path):
@@ -31,18 +34,25 @@ def _locked(path):
     return handle
 
 
+def _locks_digest():
+    digest = hashlib.sha256()
+    for lock in [LOCKS_DIR / "bootstrap.txt", *LOCKS]:
+        digest.update(lock.read_bytes())
+    return digest.hexdigest() + "\n"
+
+
 def jam_python():
-    """Path of the Python interpreter of the Jam.py venv, created on first use."""
+    """Path of the Python interpreter of the Jam.py venv, made from the locks on first use
+    and again whenever a lock changes."""
     python = VENV / "bin" / "python"
     stamp = VENV / ".complete"
-    wanted = " ".join(PACKAGES) + "\n"
+    wanted = _locks_digest()
     if stamp.exists() and stamp.read_text() == wanted:
         return str(python)
     with _locked(VENV.parent / ".lock"):
         if not (stamp.exists() and stamp.read_text() == wanted):
-            if not python.exists():
-                subprocess.run([BASE_PYTHON, "-m", "venv", str(VENV)], check=True)
-            subprocess.run([str(python), "-m", "pip", "install", "-q", *PACKAGES], check=True)
+            subprocess.run(["bash", str(VENV_FROM_LOCK), BASE_PYTHON, str(VENV), *map(str, LOCKS)],
+                           check=True)
             stamp.write_text(wanted)
     return str(python)
 
@@ -59,9 +69,19 @@ def sdist_root():
                  "-d", str(SDIST_DIR), f"jam.py=={JAM_VERSION}"],
                 check=True,
             )
-            with tarfile.open(SDIST_DIR / f"jam.py-{JAM_VERSION}.tar.gz") as tar:
+            archive = SDIST_DIR / f"jam.py-{JAM_VERSION}.tar.gz"
+            _check_locked_hash(archive)
+            with tarfile.open(archive) as tar:
                 _safe_extract(tar, SDIST_DIR)
     return root
+
+
+def _check_locked_hash(archive):
+    """The sdist must be one of the files the lock names (the same bytes the venv got)."""
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    if f"sha256:{digest}" not in LOCKS[0].read_text():
+        archive.unlink()
+        raise RuntimeError(f"{archive.name} (sha256 {digest}) is not a file of {LOCKS[0]}")
 
 
 def _safe_extract(tar, dest):

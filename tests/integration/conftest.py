@@ -1,5 +1,4 @@
 """Fixtures for import tests: development versions of apps, and fresh target projects."""
-import fcntl
 import shutil
 
 import pytest
@@ -7,8 +6,6 @@ import pytest
 from ansible_collections.jampy.deploy.plugins.module_utils.engine import export
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
 from tests.harness import apps, databases, jamenv, projects
-
-APACHE_LOCK = jamenv.CACHE / "apache-tests.lock"
 
 
 def export_zip(project_dir, dest):
@@ -66,13 +63,3 @@ def copy_zip(zip_path, folder):
     dest = folder / f"copy-{len(list(folder.glob('copy-*')))}.zip"
     shutil.copy(zip_path, dest)
     return dest
-
-
-@pytest.fixture(scope="module")
-def apache_lock():
-    """Exclusive use of this machine's Apache by one test module at a time (xdist's
-    loadgroup does not keep a module's tests on one worker)."""
-    APACHE_LOCK.parent.mkdir(parents=True, exist_ok=True)
-    with open(APACHE_LOCK, "w", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield

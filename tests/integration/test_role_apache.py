@@ -1,16 +1,15 @@
-"""The role jampy.deploy.apache applied with ansible-playbook to this machine's Apache,
-serving a real Jam.py 5.4.136 project (the sdist demo) through mod_wsgi in daemon mode.
+"""The role jampy.deploy.apache applied with ansible-playbook, serving a real Jam.py 5.4.136
+project (the sdist demo) through mod_wsgi in daemon mode.
 
 Needs root and Debian's apache2 + libapache2-mod-wsgi-py3 (`scripts/services.sh`); the
-browser test needs Debian's chromium. Everything the module changes in /etc/apache2 is put
-back at the end (a copy is taken first), Apache is stopped again if it was not running, and
-the project folder and the site's logs are removed.
-
-Tests that touch this machine's Apache hold the `apache_lock` fixture (conftest.py) while
-they use it: pytest-xdist may split a module's tests over two workers, each then converges
-its own site, one after the other.
+browser test needs Debian's chromium. The role serves the site from an Apache instance of
+the test's own (jampy_apache_instance: its configuration root, log folder, ports and pid
+file), removed with the project at the end: the machine's main Apache, and whatever `make
+demo` left running there, is never touched. pytest-xdist may split this module's tests over
+two workers: each then converges a site in an instance of its own, on ports of its own.
 """
 import http.client
+import hashlib
 import json
 import os
 import re
@@ -27,12 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import jamenv, projects
+from tests.harness import apache_instance, jamenv, projects
 from tests.harness.ansible_run import REPO, run_playbook
 from tests.harness.server import RESPONSE, JamClient, JamServer
 
-APACHE_CONF = Path("/etc/apache2")
-APACHE_LOGS = Path("/var/log/apache2")
 TEST_ROOT = Path("/srv/jampy-tests")
 OUTPUT = REPO / "tests" / "output"
 SECRET = "SECRET-MARKER"
@@ -83,9 +80,12 @@ def _port_free(port):
     return True
 
 
-def _free_ports(count, start=18080):
+def _free_ports(count):
+    """Free ports from a range of this xdist worker's own (two workers never pick the same)."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+    start = 18080 + 200 * worker
     ports = []
-    for port in range(start, start + 400):
+    for port in range(start, start + 200):
         if _port_free(port):
             ports.append(port)
             if len(ports) == count:
@@ -93,8 +93,16 @@ def _free_ports(count, start=18080):
     pytest.fail(f"no {count} free ports from {start}")
 
 
-def _apache_running():
-    return subprocess.run(["pidof", "apache2"], capture_output=True, check=False).returncode == 0
+MAIN_CONF = Path("/etc/apache2")
+
+
+def _tree_digest(root):
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        digest.update(str(path).encode())
+        digest.update(os.readlink(path).encode() if path.is_symlink() else
+                      path.read_bytes() if path.is_file() else b"/")
+    return digest.hexdigest()
 
 
 def _can_read_as(user, path):
@@ -142,19 +150,23 @@ class Site:
     """The project, its playbook and what the tests need to reach it."""
 
     def __init__(self, root, workdir, project, name, port, tls_port):
+        self.instance = apache_instance.Instance(f"jampy-{name}")
+        self.conf = self.instance.conf_dir
+        self.logs = self.instance.log_dir
         self.root = root
         self.workdir = workdir
         self.project = project
         self.name = name
         self.port = port
         self.tls_port = tls_port
-        self.site_file = APACHE_CONF / "sites-available" / f"jampy-{name}.conf"
+        self.site_file = self.conf / "sites-available" / f"jampy-{name}.conf"
         self.base_vars = {
             "jampy_project_name": name,
             "jampy_project_path": str(project),
             "jampy_venv_path": str(jamenv.VENV),
             "jampy_apache_port": port,
             "jampy_apache_server_name": "localhost",
+            "jampy_apache_instance": self.instance.name,
         }
         self.inventory = workdir / "inventory.yml"
         self.inventory.write_text(json.dumps({"all": {"hosts": {"localhost": {
@@ -182,15 +194,11 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(apache_lock, tmp_path_factory):
+def site(tmp_path_factory):
     jamenv.jam_python()  # the Jam.py venv (made from /usr/bin/python3, as mod_wsgi needs)
     if not _can_read_as("www-data", jamenv.VENV / "pyvenv.cfg"):
         pytest.fail(f"www-data cannot read the Jam.py venv {jamenv.VENV}: give its parent "
                     "folders o+x and the venv o+rX (or set JAMPY_DEPLOY_CACHE elsewhere)")
-    was_running = _apache_running()
-    saved_conf = tmp_path_factory.mktemp("apache-conf") / "apache2"
-    shutil.copytree(APACHE_CONF, saved_conf, symlinks=True)
-
     TEST_ROOT.mkdir(parents=True, exist_ok=True)
     TEST_ROOT.chmod(0o755)
     root = TEST_ROOT / secrets.token_hex(4)
@@ -206,18 +214,13 @@ def site(apache_lock, tmp_path_factory):
     port, tls_port = _free_ports(2)
     workdir = tmp_path_factory.mktemp("apache-role")
     site = Site(root, workdir, project, name, port, tls_port)
+    main_conf = _tree_digest(MAIN_CONF)
     try:
         yield site
     finally:
-        if not was_running:
-            subprocess.run(["service", "apache2", "stop"], capture_output=True, check=False)
-        shutil.rmtree(APACHE_CONF)
-        shutil.copytree(saved_conf, APACHE_CONF, symlinks=True)
-        if was_running:
-            subprocess.run(["service", "apache2", "reload"], capture_output=True, check=False)
+        site.instance.remove()
         shutil.rmtree(root, ignore_errors=True)
-        for log in APACHE_LOGS.glob(f"jampy-{name}_*.log"):
-            log.unlink()
+        assert _tree_digest(MAIN_CONF) == main_conf, "the main Apache's configuration changed"
 
 
 @pytest.fixture(scope="module")
@@ -233,12 +236,14 @@ def test_converge(converged):
     changed, output, seconds = converged.first_converge
     assert changed >= 1, output
     assert converged.site_file.exists()
-    enabled = APACHE_CONF / "sites-enabled" / converged.site_file.name
+    enabled = converged.conf / "sites-enabled" / converged.site_file.name
     assert enabled.is_symlink() and enabled.resolve() == converged.site_file
-    assert not (APACHE_CONF / "sites-enabled" / "000-default.conf").exists()
-    assert (APACHE_CONF / "mods-enabled" / "wsgi.load").exists()
-    assert (APACHE_CONF / "conf-enabled" / "jampy-servername.conf").exists()
-    assert _apache_running()
+    # The instance holds this site only and listens only on its port.
+    assert [p.name for p in (converged.conf / "sites-enabled").iterdir()] == [enabled.name]
+    assert "Listen" not in (converged.conf / "ports.conf").read_text()
+    assert (converged.conf / "mods-enabled" / "wsgi.load").exists()
+    assert (converged.conf / "conf-enabled" / "jampy-servername.conf").exists()
+    assert converged.instance.running()
     print(f"first converge: {seconds:.1f}s, changed={changed}")
 
 
@@ -248,8 +253,7 @@ def test_second_converge_changes_nothing(converged):
 
 
 def test_configuration_passes_configtest(converged):
-    result = subprocess.run(["apache2ctl", "configtest"], capture_output=True, text=True,
-                            check=False)
+    result = converged.instance.ctl("configtest")
     assert result.returncode == 0, result.stderr
     assert "Syntax OK" in result.stderr + result.stdout
     assert "AH00558" not in result.stderr + result.stdout
@@ -274,7 +278,7 @@ def test_jampy_answers_through_apache(converged):
     assert status == 200 and b"<html" in body.lower()
     assert headers.get("X-Content-Type-Options") == "nosniff"
     # lang/locale keep Python from warning about the file system encoding.
-    error_log = (APACHE_LOGS / f"jampy-{converged.name}_error.log").read_text(errors="replace")
+    error_log = (converged.logs / f"jampy-{converged.name}_error.log").read_text(errors="replace")
     assert "BrokenFilesystemWarning" not in error_log
 
 
@@ -317,7 +321,7 @@ def test_jampy_alone(tmp_path):
 def test_check_mode_reports_without_touching(converged):
     before = converged.site_file.read_bytes()
     mtime = converged.site_file.stat().st_mtime_ns
-    apache_log = (APACHE_LOGS / "error.log").read_text(errors="replace")
+    apache_log = (converged.logs / "error.log").read_text(errors="replace")
     changed, output = converged.converge("--check", "--diff",
                                          extra_vars={"jampy_apache_wsgi_threads": 7})
     assert changed >= 1, output
@@ -325,7 +329,7 @@ def test_check_mode_reports_without_touching(converged):
     assert converged.site_file.read_bytes() == before
     assert converged.site_file.stat().st_mtime_ns == mtime
     # No reload happened either.
-    assert (APACHE_LOGS / "error.log").read_text(errors="replace").count("graceful") == \
+    assert (converged.logs / "error.log").read_text(errors="replace").count("graceful") == \
         apache_log.count("graceful")
 
 
