@@ -27,6 +27,8 @@ for dir in extensions/molecule/*/molecule.yml; do
     echo "molecule: $scenario failed, see $log"; tail -40 "$log"; status=1
   elif grep -qF "$JAMPY_SCENARIO_DB_PASSWORD" "$log"; then
     echo "molecule: $scenario printed the database password (see $log)"; status=1
+  elif ! .venv/bin/python -m tests.harness.tool_warnings "$log"; then
+    echo "molecule: $scenario printed warnings of jampy.deploy's (see $log)"; status=1
   else
     grep -A1 "SCENARIO RECAP" "$log" | tail -1
   fi

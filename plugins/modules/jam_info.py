@@ -142,6 +142,14 @@ drift:
   type: list
   elements: str
   sample: ["table shop_customers: column vip_level INTEGER: not expected, found"]
+template_password_accounts:
+  description:
+    - Logins of accounts that can still log in with a password of Jam.py's templates
+      (C(111), C(333)); change them with M(jampy.deploy.jam_user). Never a password.
+  returned: always
+  type: list
+  elements: str
+  sample: ["admin"]
 interrupted_import:
   description:
     - The journal of an import whose process died (phase reached, pid, host, start, archive),

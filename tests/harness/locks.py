@@ -45,3 +45,19 @@ def installed(python):
                          capture_output=True, text=True, check=True).stdout
     return {canonical(name): version
             for name, version in (line.split("==", 1) for line in out.split())}
+
+
+def differences(python, *locks):
+    """Lines "+name==version" (installed, not locked) and "-name==version" (locked, missing)."""
+    have, want = installed(python), pinned(*locks)
+    return sorted([f"+{n}=={v}" for n, v in have.items() if want.get(n) != v] +
+                  [f"-{n}=={v}" for n, v in want.items() if have.get(n) != v])
+
+
+if __name__ == "__main__":
+    import sys
+
+    # python -m tests.harness.locks VENV_PYTHON LOCK...: the venv must be exactly the locks.
+    diff = differences(sys.argv[1], *sys.argv[2:])
+    print("\n".join(diff) if diff else f"{sys.argv[1]}: exactly {', '.join(sys.argv[2:])}")
+    sys.exit(1 if diff else 0)

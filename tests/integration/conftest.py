@@ -5,7 +5,7 @@ import pytest
 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine import export
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from tests.harness import apps, databases, jamenv, projects
+from tests.harness import apps, databases, projects
 
 
 def export_zip(project_dir, dest):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import hosting
+from tests.harness import hosting, locks
 from tests.harness.ansible_run import run_playbook
 from tests.harness.server import JamServer
 
@@ -67,6 +67,9 @@ def test_new_sqlite_project_with_live_migration(site, shop_versions, tmp_path):
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"SHOP_CUSTOMERS", "SHOP_ORDERS", "SHOP_ORDER_LINES"} <= tables
 
+    lock = locks.PROJECT_LOCKS / "jam-5.4.136-sqlite.txt"
+    assert locks.differences(site / "venv" / "bin" / "python", lock) == []
+
     with JamServer(project) as server:
         client = server.client()
         client.login("admin", "111")  # safe mode is on; the project's default account
@@ -108,3 +111,25 @@ def test_two_application_hosts_sharing_one_database(shop_versions, pg_database, 
     again = run_playbook(book, "-i", str(inventory))
     for line in (l for l in again.stdout.splitlines() if l.startswith("app")):
         assert "changed=0" in line, again.stdout
+
+
+def test_two_hosts_get_identical_venvs(tmp_path):
+    """The project role on two hosts: both venvs are exactly the lock, so identical."""
+    folders = [hosting.new_site(), hosting.new_site()]
+    try:
+        hosts = {f"app{n}": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+                             "jampy_project_path": str(folder / "shop"),
+                             "jampy_venv_path": str(folder / "venv")}
+                 for n, folder in enumerate(folders, 1)}
+        inventory = tmp_path / "hosts.json"
+        inventory.write_text(json.dumps({"all": {"hosts": hosts}}))
+        book = tmp_path / "project.yml"
+        book.write_text(json.dumps([{"hosts": "all", "gather_facts": False,
+                                     "vars": {"jampy_project_name": "shop"},
+                                     "roles": ["jampy.deploy.project"]}]))
+        run_playbook(book, "-i", str(inventory), timeout=900)
+        venvs = [locks.installed(folder / "venv" / "bin" / "python") for folder in folders]
+        assert venvs[0] == venvs[1] == locks.pinned(locks.PROJECT_LOCKS / "jam-5.4.136-sqlite.txt")
+    finally:
+        for folder in folders:
+            hosting.remove_site(folder)

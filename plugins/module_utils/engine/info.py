@@ -1,5 +1,5 @@
 """A read-only report on a project: what ``jam_info`` returns."""
-from . import journal, params
+from . import accounts, journal, params
 from .import_log import newest_import_log
 
 
@@ -36,6 +36,7 @@ def project_info(project, include_log_text=False):
         "expected_tables": metadata.expected_tables(),
         "migration_pending": project.migration_files(),
         "admin_backup_present": (project.path / "_admin.sqlite").exists(),
+        "template_password_accounts": accounts.template_password_accounts(project),
         "interrupted_import": _interrupted(project),
         "last_import": last_log,
     }
