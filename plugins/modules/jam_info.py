@@ -150,6 +150,12 @@ template_password_accounts:
   type: list
   elements: str
   sample: ["admin"]
+secret_key_set:
+  description:
+    - Whether the project has the secret key Jam.py signs session cookies with (Jam.py's
+      project script makes one). Without it anyone can forge a session. Never the key.
+  returned: always
+  type: bool
 interrupted_import:
   description:
     - The journal of an import whose process died (phase reached, pid, host, start, archive),

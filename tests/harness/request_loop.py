@@ -1,6 +1,6 @@
 """A bounded loop of page loads against a site while it is being updated.
 
-    python -m tests.harness.request_loop <url> <stop file> [max seconds] [login]
+    python -m tests.harness.request_loop <url> <stop file> [max seconds] [admin password file]
 
 Loads the application (as a page does on start: `connect`, then `load`) every 0.2 s until
 the stop file appears, and fails unless every answer was status 9 (served) or 7 (under
@@ -11,14 +11,15 @@ import os
 import sys
 import time
 import urllib.error
+from pathlib import Path
 
 from .server import MAINTENANCE, RESPONSE, JamClient
 
 
-def loop(url, stop_file, max_seconds=120, login=None):
+def loop(url, stop_file, max_seconds=120, password_file=None):
     client = JamClient(url.rstrip("/"))
-    if login:  # safe mode: a session first, as a user who is working in the application
-        client.login(*login.split(":", 1))
+    if password_file:  # safe mode: a session first, as a user who is working in the application
+        client.login("admin", Path(password_file).read_text().strip())
     seen, problems = collections.Counter(), []
     deadline = time.monotonic() + max_seconds
     while not os.path.exists(stop_file) and time.monotonic() < deadline:

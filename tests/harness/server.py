@@ -594,12 +594,18 @@ class JamClient:
 
 
 class JamServer:
-    """Start `jamside/serve.py` for a project and stop it (process group) on exit."""
+    """Start `jamside/serve.py` for a project and stop it (process group) on exit.
 
-    def __init__(self, project_dir, port=None, log_path=None):
+    own_wsgi: serve the ``application`` of the project's own wsgi.py (as mod_wsgi does,
+    middleware included) instead of calling create_application; python_path: folders the
+    server process imports from besides the Jam.py venv."""
+
+    def __init__(self, project_dir, port=None, log_path=None, own_wsgi=False, python_path=()):
         self.project_dir = Path(project_dir)
         self.port = port or free_port()
         self.log_path = Path(log_path or self.project_dir.parent / f"jam-{self.port}.log")
+        self.own_wsgi = own_wsgi
+        self.python_path = [str(p) for p in python_path]
         self.process = None
 
     @property
@@ -611,11 +617,14 @@ class JamServer:
 
     def start(self, timeout=60):
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [jamenv.jam_python(), str(jamenv.JAMSIDE / "serve.py"), str(self.project_dir), str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
-        )
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        if self.python_path:
+            env["PYTHONPATH"] = os.pathsep.join(
+                [*self.python_path, *filter(None, [env.get("PYTHONPATH")])])
+        command = [jamenv.jam_python(), str(jamenv.JAMSIDE / "serve.py"), str(self.project_dir),
+                   str(self.port), *(["wsgi.py"] if self.own_wsgi else [])]
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -1,13 +1,14 @@
 """Check a deployed site the way a user would: through its URL.
 
-    python -m tests.harness.verify_site <url> <project folder> [item]
+    python -m tests.harness.verify_site <url> <project folder> [item] [admin password file]
 
-Logs in (the project's default account when safe mode is on), loads the application,
+Logs in (as ``admin`` with the password in the file, when safe mode is on), loads the application,
 inserts a record into the item, reads it back, and checks that the item's table exists in
 the project database. Exits non-zero with the reason when something is wrong.
 """
 import secrets
 import sys
+from pathlib import Path
 
 from sqlalchemy import inspect
 
@@ -17,11 +18,12 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import
 from .server import RESPONSE, JamClient
 
 
-def verify(url, project_path, item_name="customers"):
+def verify(url, project_path, item_name="customers", password_file=None):
     client = JamClient(url.rstrip("/"))
     project = Project(project_path)
     if project.parameters()["safe_mode"]:
-        client.login("admin", "111")
+        password = Path(password_file).read_text().strip() if password_file else "111"
+        assert client.login("admin", password)["result"]["data"], "admin's login was refused"
     answer = client.load(refresh=True)
     assert answer["status"] == RESPONSE, answer
     name = f"check {secrets.token_hex(3)}"

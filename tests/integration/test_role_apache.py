@@ -120,12 +120,16 @@ def _recap(output):
 
 def _get(port, path, tls_context=None, host="localhost"):
     """A raw GET (the path is sent exactly as given); returns (status, headers, body)."""
+    return _request(port, "GET", path, None, tls_context, host)
+
+
+def _request(port, method, path, body, tls_context=None, host="localhost"):
     if tls_context:
         conn = http.client.HTTPSConnection(host, port, timeout=60, context=tls_context)
     else:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn.request("GET", path, headers={"Host": host})
+        conn.request(method, path, body=body, headers={"Host": host})
         response = conn.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:
@@ -282,6 +286,13 @@ def test_jampy_answers_through_apache(converged):
     assert "BrokenFilesystemWarning" not in error_log
 
 
+def test_apache_tells_little_about_itself(converged):
+    status, headers, body = _get(converged.port, "/admin.sqlite")  # Apache's own 403 page
+    assert status == 403 and headers["Server"] == "Apache"  # ServerTokens Prod: no version, OS
+    assert b"Apache/" not in body and b"Debian" not in body  # ServerSignature Off
+    assert _request(converged.port, "TRACE", "/", None)[0] == 405  # TraceEnable Off
+
+
 def test_static_files_are_served_by_apache(converged):
     status, headers, body = _get(converged.port, "/static/img/j.png")
     assert status == 200
@@ -436,8 +447,15 @@ def test_tls_with_redirect(converged, tmp_path):
         assert status == 301
         assert headers["Location"] == f"https://localhost:{converged.tls_port}/static/img/j.png"
         context = ssl.create_default_context(cafile=str(cert))
-        status, _headers, body = _get(converged.tls_port, "/", tls_context=context)
+        status, headers, body = _get(converged.tls_port, "/", tls_context=context)
         assert status == 200 and b"<html" in body.lower()
+        assert headers["Strict-Transport-Security"] == "max-age=31536000"
+        # Jam.py's session cookie (an anonymous session: this demo has no safe mode) is
+        # marked Secure over HTTPS.
+        status, headers, _body = _request(converged.tls_port, "POST", "/api",
+                                          b'["load", null, 0, [], 0]', tls_context=context)
+        assert status == 200 and "Set-Cookie" in headers, headers
+        assert headers["Set-Cookie"].rstrip().endswith("; Secure"), headers["Set-Cookie"]
         for path in ("/admin.sqlite", "/static/internal/x.zip", "/js/x.py"):
             status, _headers, body = _get(converged.tls_port, path, tls_context=context)
             assert status in (403, 404) and SECRET.encode() not in body, path

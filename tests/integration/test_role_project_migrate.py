@@ -3,6 +3,7 @@ project script to served metadata, idempotent, with the files the web user needs
 import json
 import os
 import pwd
+import secrets
 import sqlite3
 import stat
 import sys
@@ -19,11 +20,15 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not hosting.web_user_exists
                                 reason="the roles are tested as root with a www-data user")
 
 
+ADMIN_PASSWORD = secrets.token_urlsafe(16)
+
+
 def play(tmp_path, site, zip_path, method="live"):
     book = tmp_path / "site.yml"
     book.write_text(json.dumps([{
         "hosts": "localhost", "gather_facts": False,
         "vars": {"jampy_project_name": "shop", "jampy_project_path": str(site / "shop"),
+                 "jampy_admin_password": ADMIN_PASSWORD,
                  "jampy_venv_path": str(site / "venv"), "jampy_migrate_zip": str(zip_path),
                  "jampy_migrate_method": method, "jampy_migrate_import_delay": 0,
                  "jampy_migrate_staging_path": str(site / "staging")},
@@ -46,8 +51,9 @@ def site():
 
 def test_new_sqlite_project_with_live_migration(site, shop_versions, tmp_path):
     book = play(tmp_path, site, shop_versions[0][1])
-    first = run_playbook(book, timeout=900)
+    first = run_playbook(book, "-vvv", timeout=900)
     assert int(recap(first.stdout)["changed"]) > 0, first.stdout
+    assert ADMIN_PASSWORD not in first.stdout + first.stderr
     second = run_playbook(book)
     assert recap(second.stdout)["changed"] == "0", second.stdout
 
@@ -72,7 +78,8 @@ def test_new_sqlite_project_with_live_migration(site, shop_versions, tmp_path):
 
     with JamServer(project) as server:
         client = server.client()
-        client.login("admin", "111")  # safe mode is on; the project's default account
+        assert not client.login("admin", "111")["result"]["data"]  # the template's password
+        assert client.login("admin", ADMIN_PASSWORD)["result"]["data"]
         client.load()
         client.insert("customers", {"name": "Ann"})
         assert [r["name"] for r in client.open("customers")] == ["Ann"]
@@ -125,7 +132,8 @@ def test_two_hosts_get_identical_venvs(tmp_path):
         inventory.write_text(json.dumps({"all": {"hosts": hosts}}))
         book = tmp_path / "project.yml"
         book.write_text(json.dumps([{"hosts": "all", "gather_facts": False,
-                                     "vars": {"jampy_project_name": "shop"},
+                                     "vars": {"jampy_project_name": "shop",
+                                              "jampy_admin_password": ADMIN_PASSWORD},
                                      "roles": ["jampy.deploy.project"]}]))
         run_playbook(book, "-i", str(inventory), timeout=900)
         venvs = [locks.installed(folder / "venv" / "bin" / "python") for folder in folders]

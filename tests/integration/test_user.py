@@ -26,8 +26,9 @@ def logged_in(server, login, password):
 
 
 def safe_mode(project):
-    with closing(sqlite3.connect(project / "admin.sqlite")) as con, con:
-        con.execute("UPDATE SYS_PARAMS SET F_SAFE_MODE = 1")
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con:
+        with con:
+            con.execute("UPDATE SYS_PARAMS SET F_SAFE_MODE = 1")
 
 
 def test_check_mode_then_run_then_rerun(demo_project):

@@ -197,7 +197,7 @@ def apply_account(project, plan):
             names = list(values)
             if plan.action == "create":
                 con.execute(f'INSERT INTO "{USERS}" (' + ", ".join(f'"{n}"' for n in names)
-                            + ") VALUES (" + ", ".join("?" for _ in names) + ")",
+                            + ") VALUES (" + ", ".join("?" * len(names)) + ")",
                             [values[n] for n in names])
             else:
                 con.execute(f'UPDATE "{USERS}" SET '

@@ -37,6 +37,8 @@ def project_info(project, include_log_text=False):
         "migration_pending": project.migration_files(),
         "admin_backup_present": (project.path / "_admin.sqlite").exists(),
         "template_password_accounts": accounts.template_password_accounts(project),
+        # Without a key Jam.py signs session cookies with an empty one: anyone can forge them.
+        "secret_key_set": bool(project.raw_params().get("f_secret_key")),
         "interrupted_import": _interrupted(project),
         "last_import": last_log,
     }

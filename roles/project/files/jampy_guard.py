@@ -18,21 +18,20 @@ The rules, checked before Jam.py sees the request:
 - ``X-Forwarded-For`` is removed (the web server in front is the edge).
 - A path with a ``.`` or ``..`` segment, also percent-encoded, is refused.
 - A request body with a Content-Encoding other than identity is refused.
-- The Builder's pages are refused: ``/builder.html``, ``/admin.html``,
-  ``/builder_login.html`` and ``/jam/html/builder*``.
-- ``/api`` and ``/upload`` take POST only, with a Content-Length (411 otherwise). The
-  body is buffered and handed to Jam.py unchanged.
-- ``/api``: the body must be what Jam.py unpacks, a JSON list of five values, whose task
-  id (the second value) is null (the page before its first ``load``) or an integer
-  greater than 0. Anything else would be the Builder or an error.
-- ``/upload``: every ``task_id`` form value must be a plain positive decimal integer.
+- ``/api`` and ``/upload`` take POST only. Their bodies and those of the login forms need
+  a Content-Length (411 otherwise); they are buffered and handed to Jam.py unchanged.
+- ``/api``: the body must be what Jam.py unpacks, a JSON list of five values.
 - A login (5.x: ``/api`` method "login"; 7.0: a form POST to ``/login.html`` or
   ``/builder_login.html``) whose login or password holds a single quote is refused.
+- The Builder rules: its pages are refused (``/builder.html``, ``/admin.html``,
+  ``/builder_login.html``, ``/jam/html/builder*``); an ``/api`` call's task id (the second
+  value) must be null (a page before its first "load") or an integer greater than 0;
+  every ``task_id`` form value of an ``/upload`` must be a plain positive decimal integer.
 
-``builder_access`` relaxes the Builder rules only: "none" refuses the Builder to everyone,
-"localhost" allows it when REMOTE_ADDR is a loopback address (an SSH tunnel to the web
-server; only meaningful when the WSGI server sees the real client address), "any" never
-refuses it. Refusals answer a short text/plain body and log one line to ``wsgi.errors``.
+``builder_access`` relaxes the Builder rules only: "none" applies them to everyone,
+"localhost" not to clients whose REMOTE_ADDR is a loopback address (an SSH tunnel to the
+web server; only meaningful when the WSGI server sees the real client address), "any"
+never. Refusals answer a short text/plain body and log one line to ``wsgi.errors``.
 
 Standard library only; werkzeug is imported when a form is parsed, so that it is the one
 Jam.py uses: 5.x puts its bundled werkzeug first on ``sys.path`` when ``jam.wsgi`` is
@@ -104,7 +103,7 @@ def _check(environ, builder_allowed):
     segments = [s.lower() for s in unquote(environ.get("PATH_INFO", "")).split("/") if s]
     if "." in segments or ".." in segments:
         raise Refused(403, "dot segment in the path")
-    if environ.get("HTTP_CONTENT_ENCODING", "identity").strip().lower() != "identity":
+    if environ.get("HTTP_CONTENT_ENCODING", "").strip().lower() not in ("", "identity"):
         raise Refused(400, "encoded request body")  # Jam.py would not decode it
     first = segments[0] if segments else ""
     if not builder_allowed and _builder_page(segments):
@@ -125,19 +124,21 @@ def _check(environ, builder_allowed):
 
 
 def _builder_page(segments):
-    return bool(segments) and segments[0] in BUILDER_PAGES or (
-        segments[:2] == ["jam", "html"] and len(segments) > 2
-        and segments[2].startswith("builder"))
+    if segments[:1] and segments[0] in BUILDER_PAGES:
+        return True
+    # 7.0's Builder page, also jam-secure-project.py's builder.html.bak.
+    return len(segments) > 2 and segments[:2] == ["jam", "html"] and \
+        segments[2].startswith("builder")
 
 
 def _buffer(environ):
     """Read the whole body into a spooled file, put that in place of ``wsgi.input`` for
-    Jam.py and return the body's bytes. The spool is an unlinked temporary file: it goes
-    away with the environ."""
+    Jam.py and return it. Past 1 MiB the spool is an unlinked temporary file: it goes away
+    with the environ."""
     length = environ.get("CONTENT_LENGTH", "")
     if "HTTP_TRANSFER_ENCODING" in environ or not DIGITS.fullmatch(length):
         raise Refused(411, "no Content-Length")
-    spool = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY)
+    spool = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY)  # noqa: SIM115 - Jam.py reads it
     source, remaining = environ["wsgi.input"], int(length)
     while remaining:
         chunk = source.read(min(READ_SIZE, remaining))
@@ -160,9 +161,10 @@ def _check_api_call(body, builder_allowed):
         body.seek(0)
     if not (isinstance(call, list) and len(call) == 5):
         raise Refused(400, "/api body is not a Jam.py call")
-    method, task_id, unused, params, unused = call
+    method, task_id, params = call[0], call[1], call[3]
     # bool is an int: true would be task 1, but jam.js never sends it.
-    project = task_id is None or (type(task_id) is int and task_id > 0)
+    project = task_id is None or (isinstance(task_id, int) and not isinstance(task_id, bool)
+                                  and task_id > 0)
     if not (project or builder_allowed):
         raise Refused(403, "Builder call")
     if method == "login":
@@ -181,12 +183,13 @@ def _check_upload(environ):
 
 def _form(environ):
     """The form exactly as Jam.py will parse it, by the werkzeug Jam.py imported."""
+    from werkzeug.exceptions import HTTPException
     from werkzeug.wrappers import Request
 
     try:
         # A copy: werkzeug stores itself in the environ it parses.
         return Request(dict(environ)).form
-    except Exception:  # whatever werkzeug cannot parse, Jam.py cannot either
+    except (HTTPException, ValueError):  # what werkzeug cannot parse, Jam.py cannot either
         raise Refused(400, "unreadable form") from None
     finally:
         environ["wsgi.input"].seek(0)
@@ -204,9 +207,10 @@ def _check_credentials(values):
 
 
 def _refuse(environ, start_response, refused):
-    environ["wsgi.errors"].write("jampy_guard: refused %s %s (%s) from %s\n" % (
-        _loggable(environ.get("REQUEST_METHOD", "")), _loggable(environ.get("PATH_INFO", "")),
-        refused.reason, _loggable(environ.get("REMOTE_ADDR", "-"))))
+    method, path, remote = (_loggable(environ.get(key, "-"))
+                            for key in ("REQUEST_METHOD", "PATH_INFO", "REMOTE_ADDR"))
+    environ["wsgi.errors"].write(
+        f"jampy_guard: refused {method} {path} ({refused.reason}) from {remote}\n")
     status = HTTPStatus(refused.status)
     body = f"{status.value} {status.phrase}: refused by jampy.deploy's guard.\n".encode()
     start_response(f"{status.value} {status.phrase}",
