@@ -71,8 +71,7 @@ def _count(conn, table_name, column_name=None):
 def _longest(conn, table_name, column_name, dialect):
     from sqlalchemy import column, func, select, table
 
-    length = getattr(func, dialect.length_function)
-    return conn.execute(select(func.max(length(column(q(column_name)))))
+    return conn.execute(select(func.max(dialect.text_length(column(q(column_name)))))
                         .select_from(table(q(table_name)))).scalar() or 0
 
 

@@ -71,8 +71,6 @@ class Dialect:
     rehearses = False
     # Tables can be dumped before DDL that cannot be rolled back.
     dumps_tables = False
-    # SQL function giving a text's length in characters.
-    length_function = "char_length"
 
     # -- reading it back ---------------------------------------------------------------
     # Where Jam.py's tables live (None: the connection's default schema).
@@ -116,6 +114,12 @@ class Dialect:
         return {}
 
     # -- changing it ---------------------------------------------------------------------
+    def text_length(self, column):
+        """The SQL expression of the length in characters of a text ``column``."""
+        from sqlalchemy import func
+
+        return func.char_length(column)
+
     def alter_type_options(self, column_name, type_sql):
         """Extra arguments of Alembic's ``alter_column`` for a type change."""
         return {}

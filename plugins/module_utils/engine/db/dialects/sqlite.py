@@ -44,9 +44,13 @@ class SQLite(Dialect):
     primary_key_nullable = True
 
     transactional_ddl = True
-    length_function = "length"
     reflects_autoincrement = False
     stored_value = staticmethod(_stored)
+
+    def text_length(self, column):
+        from sqlalchemy import func
+
+        return func.length(column)
 
     def descending_index_columns(self, conn, table):
         from sqlalchemy import text
