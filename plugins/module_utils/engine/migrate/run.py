@@ -1,12 +1,12 @@
 """The one way in to an import: the project's import lock, then what an interrupted import
 or data refresh left is finished (``recovery``), then the import (``importer``)."""
 import os
-import time
+from contextlib import ExitStack
 
 from ..db.connect import create_engine
 from ..jam.locks import METADATA_IMPORT, project_lock
 from ..jam.project import Project
-from .importer import Importer, ImportOptions
+from .importer import Clock, Importer, ImportOptions
 from .recovery import recover
 
 
@@ -24,15 +24,17 @@ def run_import(project_path, archive_path, options=None, engine_factory=create_e
     if check_mode:
         return Importer(Project(project_path), archive_path, options, engine_factory,
                         report).run(check_mode=True)
-    project = Project(project_path)
-    started = time.perf_counter()
-    with project_lock(project.path, METADATA_IMPORT, options.lock_timeout,
-                      on_wait=lambda path: report(f"waiting for {path}"),
-                      note=f"importing {os.path.basename(str(archive_path))}"):
-        waited = time.perf_counter() - started
+    project, seconds = Project(project_path), {}
+    with ExitStack() as stack:
+        with Clock(seconds).phase("lock"):
+            stack.enter_context(project_lock(
+                project.path, METADATA_IMPORT, options.lock_timeout,
+                on_wait=lambda path: report(f"waiting for {path}"),
+                note=f"importing {os.path.basename(str(archive_path))}"))
         recovered = recover(project, engine_factory, report)
+        # Recovery may have put admin.sqlite back: the import reads the project anew.
         importer = Importer(Project(project_path), archive_path, options, engine_factory,
                             report)
-        importer.result.seconds["lock"] = round(waited, 3)
+        importer.result.seconds.update(seconds)
         importer.result.recovered = recovered
         return importer.run()
