@@ -36,7 +36,7 @@ sanity: venv
 	bash scripts/sanity.sh
 
 unit: venv collection
-	$(PY) -m pytest tests/unit
+	$(PY) -m pytest -m unit
 
 # The venv holds exactly requirements/dev.lock (hash-checked), made anew when a lock changes.
 venv: $(VENV)/.complete

@@ -25,14 +25,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / ".cache" / "collections"), str(REPO)]
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import (  # noqa: E402
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import (  # noqa: E402
+    export)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import (  # noqa: E402
     create_engine)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.export import (  # noqa: E402
-    export_project)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import (  # noqa: E402
-    Importer)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import (  # noqa: E402
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import (  # noqa: E402
     Project)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate import (  # noqa: E402
+    importer, run as importing)
 from benchmarks.saving import save_results  # noqa: E402
 from tests.harness import apps, databases, projects  # noqa: E402
 
@@ -81,8 +81,8 @@ def floor(statements, db):
 
 
 def ours(folder, zip_path):
-    return timed(lambda: Importer(folder, zip_path, import_delay=0,
-                                  engine_factory=create_engine).run())
+    return timed(lambda: importing.run_import(folder, zip_path,
+                                              importer.ImportOptions(import_delay=0)))
 
 
 def run(items, skip_jam, repeat):
@@ -90,7 +90,7 @@ def run(items, skip_jam, repeat):
     order (this VM's disk makes the first of two back-to-back runs slower); medians."""
     postgres = databases.SERVERS["postgresql"]
     dev, counts = dev_project(items)
-    zip_path = Path(export_project(Project(dev), WORK / f"gen-{items}.zip").dest)
+    zip_path = Path(export.export_project(Project(dev), WORK / f"gen-{items}.zip").dest)
     row = {"items": items, **counts, "runs": []}
     warm, warm_db = target("warm-up", postgres)  # also gives the statements of the floor
     statements = ours(warm, zip_path)[1].executed

@@ -5,7 +5,7 @@ refresh test app: lookups, a detail, a two-table cycle, a self-reference) and fi
 the database itself (INSERT ... SELECT generate_series) with ``--rows`` rows across its
 related tables. Then, in the same run and in alternating order, ``--runs`` times each:
 
-* ours: ``data_refresh.refresh`` into a fresh, empty staging project on PostgreSQL, with
+* ours: ``refresh.run.run_refresh`` into a fresh, empty staging project on PostgreSQL, with
   e-mails, names, phones and notes masked (metadata import, data copy, verification), in a
   child process whose peak RSS is reported; the copy itself (``Refresher.run``) is timed
   apart. The first run's staging project is then refreshed again (a no-op).
@@ -39,14 +39,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / ".cache" / "collections"), str(REPO)]
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import (  # noqa: E402
-    data_refresh, jamdefs)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import (  # noqa: E402
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import (  # noqa: E402
     create_engine)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking import (  # noqa: E402
-    parse_rules)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import (  # noqa: E402
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import (  # noqa: E402
+    defs as jamdefs)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import (  # noqa: E402
     Project)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh import (  # noqa: E402
+    run as refresh_run)
 from benchmarks.saving import save_results  # noqa: E402
 from tests.harness import apps, databases, projects, shop_data  # noqa: E402
 
@@ -195,7 +195,7 @@ def child(staging, production):
     """The refresh itself, with the copy (Refresher.run) timed apart; prints its figures."""
     copy_seconds = []
 
-    class TimedRefresher(data_refresh.Refresher):
+    class TimedRefresher(refresh_run.Refresher):
         def run(self, check_mode=False):
             started = time.perf_counter()
             try:
@@ -203,11 +203,11 @@ def child(staging, production):
             finally:
                 copy_seconds.append(time.perf_counter() - started)
 
-    data_refresh.Refresher = TimedRefresher
+    refresh_run.Refresher = TimedRefresher
     start_rss = memory_kb("VmRSS")
     started = time.perf_counter()
-    result = data_refresh.refresh(staging, production, create_engine,
-                                  data_refresh.RefreshOptions(masks=parse_rules(MASKS, MASK_KEY)))
+    result = refresh_run.run_refresh(staging, production,
+                                     refresh_run.RefreshOptions(masks=MASKS, mask_key=MASK_KEY))
     seconds = time.perf_counter() - started
     print(json.dumps({
         "seconds": seconds, "copy": copy_seconds[0], "changed": result.changed,

@@ -1,5 +1,5 @@
-"""Shared pytest set-up: the collection on sys.path, Jam.py projects and databases."""
-import os
+"""Shared pytest set-up: the collection on sys.path, each test's kind (marker), Jam.py
+projects and databases."""
 import shutil
 import sys
 from pathlib import Path
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
 COLLECTIONS = REPO / ".cache" / "collections"
 _link = COLLECTIONS / "ansible_collections" / "jampy" / "deploy"
 if not _link.exists():
@@ -15,9 +16,20 @@ if not _link.exists():
 sys.path.insert(0, str(COLLECTIONS))
 sys.path.insert(0, str(REPO))
 
-from tests.harness import databases, jamenv, projects  # noqa: E402
+from tests.harness import jamenv, projects, services  # noqa: E402
 
-JAM70 = Path(__file__).resolve().parent / "fixtures" / "jam70"
+JAM70 = TESTS / "fixtures" / "jam70"
+KINDS = ("unit", "integration")
+
+
+def pytest_collection_modifyitems(items):
+    """Every test is unit or integration (pytest.ini says what each means): its own
+    marker, else its folder's - tests/unit/ holds unit tests, the other folders
+    integration tests."""
+    for item in items:
+        if not any(item.get_closest_marker(kind) for kind in KINDS):
+            folder = item.path.relative_to(TESTS).parts[0]
+            item.add_marker("unit" if folder == "unit" else "integration")
 
 
 @pytest.fixture
@@ -33,13 +45,7 @@ def new_project(tmp_path):
 
 
 def _database_fixture(kind):
-    server = databases.SERVERS[kind]
-    if not server.available():
-        message = (f"{kind} is not reachable on 127.0.0.1 with the test account "
-                   "(run `make services` as root)")
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    server = services.database_server(kind)
     db = server.create()
     try:
         yield db

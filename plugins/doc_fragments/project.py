@@ -3,6 +3,7 @@
 
 
 class ModuleDocFragment:
+    """The project_path option every module takes, and the attributes they share."""
     DOCUMENTATION = r"""
 options:
   project_path:

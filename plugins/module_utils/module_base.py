@@ -1,8 +1,28 @@
-"""What every jampy.deploy module shares: the engine's errors as clean module failures."""
+"""What every jampy.deploy module shares: the options every module takes, the check of the
+optional libraries, and the engine's errors as clean module failures."""
 import sys
 import traceback
 
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.jampy.deploy.plugins.module_utils.engine import requirements
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import JamDeployError
+
+
+def project_argument_spec(**options):
+    """The argument spec of a module: the options all modules share (documented by the
+    ``jampy.deploy.project`` doc fragment) plus the module's own ``options``."""
+    spec = dict(project_path=dict(type="path", required=True))
+    spec.update(options)
+    return spec
+
+
+def require_libraries(module, *modules):
+    """Fail the module, naming the interpreter, when a library the engine needs (all, or
+    the named modules) cannot be imported on the target."""
+    absent = requirements.missing(*modules)
+    if absent:
+        module.fail_json(msg=missing_required_lib(" and ".join(absent)))
 
 
 def run_or_fail(module, action, details=None):

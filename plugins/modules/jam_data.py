@@ -216,20 +216,18 @@ seconds:
 
 from dataclasses import asdict
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import requirements
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.data_refresh import (
-    RefreshOptions, refresh)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking import parse_rules
-from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh.run import (
+    RefreshOptions, run_refresh)
+from ansible_collections.jampy.deploy.plugins.module_utils.module_base import (
+    project_argument_spec, require_libraries, run_or_fail)
 
 
 def main():
+    """Refresh the target project from the source; fail when the copy does not verify."""
     module = AnsibleModule(
-        argument_spec=dict(
-            project_path=dict(type="path", required=True),
+        argument_spec=project_argument_spec(
             source_project_path=dict(type="path", required=True),
             source_database=dict(type="dict", options=dict(
                 database=dict(type="str"), host=dict(type="str"), port=dict(type="str"),
@@ -246,24 +244,17 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if requirements.missing():
-        module.fail_json(msg=missing_required_lib(" and ".join(requirements.missing())))
+    require_libraries(module)
     p = module.params
-    if (p["masks"] or p["users"] == "copy") and not p["mask_key"]:
-        module.fail_json(msg="mask_key is required with masks and users=copy (it keeps "
-                             "masking deterministic)")
-    if p["batch_size"] < 1:
-        module.fail_json(msg="batch_size must be 1 or more")
 
     def run():
         options = RefreshOptions(
-            masks=parse_rules(p["masks"], p["mask_key"]) if p["masks"] else {},
-            mask_key=p["mask_key"], exclude=p["exclude"], sample=p["sample"],
-            source_overrides=p["source_database"], batch_size=p["batch_size"],
-            import_metadata=p["import_metadata"], users=p["users"],
-            users_password=p["users_password"], files=p["files"])
-        return refresh(p["project_path"], p["source_project_path"], create_engine, options,
-                       module.check_mode)
+            masks=p["masks"], mask_key=p["mask_key"], exclude=p["exclude"],
+            sample=p["sample"], source_overrides=p["source_database"],
+            batch_size=p["batch_size"], import_metadata=p["import_metadata"],
+            users=p["users"], users_password=p["users_password"], files=p["files"])
+        return run_refresh(p["project_path"], p["source_project_path"], options,
+                           check_mode=module.check_mode)
 
     result = run_or_fail(module, run)
     verification = result.verification
@@ -272,13 +263,11 @@ def main():
                   users=result.users, files=result.files, cleared=result.cleared)
     if not module.check_mode:
         output.update(verification=verification, report_file=result.report_file)
-        problems = [f"{k}: {v}" for k, v in verification.get("masked_leaks", {}).items()] + [
-            f"{k}: source {v['source']}, target {v['target']}"
-            for k, v in verification.get("counts", {}).items() if not v["equal"]]
-        if problems:
-            module.fail_json(msg="the refresh did not verify: " + "; ".join(problems), **output)
-        for name, count in verification.get("orphans", {}).items():
-            module.warn(f"{name}: {count} lookups point to no record (as in the source)")
+        if not verification["ok"]:
+            module.fail_json(msg="the refresh did not verify: "
+                             + "; ".join(verification["problems"]), **output)
+        for warning in verification["warnings"]:
+            module.warn(warning)
     module.exit_json(**output)
 
 

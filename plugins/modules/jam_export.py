@@ -113,15 +113,17 @@ layout:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.export import export_project
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive.export import (
+    export_project)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.module_base import (
+    project_argument_spec, run_or_fail)
 
 
 def main():
+    """Export the project to dest, changed only when the zip differs."""
     module = AnsibleModule(
-        argument_spec=dict(
-            project_path=dict(type="path", required=True),
+        argument_spec=project_argument_spec(
             dest=dict(type="path", required=True),
             force=dict(type="bool", default=True),
         ),

@@ -212,35 +212,37 @@ progress:
   elements: list
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import requirements
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import (
-    ImportFailed, Importer)
-from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.importer import (
+    ImportFailed, ImportOptions)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.run import run_import
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model import (
+    describe_schema)
+from ansible_collections.jampy.deploy.plugins.module_utils.module_base import (
+    project_argument_spec, require_libraries, run_or_fail)
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema import describe_schema
 
-
-def diff_of(importer, result):
-    plan = importer.plan
+def diff_of(result):
+    """Ansible's diff: the schema before and after, then the statements, admin.sqlite
+    changes and files."""
+    current, desired = result.schemas
     text = "\n".join([f"{s};" for s in result.statements]
                      + [f"-- admin.sqlite: {line}" for line in result.admin_changes]
                      + [f"-- file: {name}" for name in result.files])
     return [
-        {"before_header": f"{importer.project.path} database schema (now)",
-         "after_header": f"{importer.project.path} database schema (after import)",
-         "before": describe_schema(plan.current_schema),
-         "after": describe_schema(plan.desired_schema)},
+        {"before_header": f"{result.project_path} database schema (now)",
+         "after_header": f"{result.project_path} database schema (after import)",
+         "before": describe_schema(current),
+         "after": describe_schema(desired)},
         {"prepared": text + "\n" if text else ""},
     ]
 
 
 def main():
+    """Import src into the project (check mode: plan and checks only)."""
     module = AnsibleModule(
-        argument_spec=dict(
-            project_path=dict(type="path", required=True),
+        argument_spec=project_argument_spec(
             src=dict(type="path", required=True),
             import_delay=dict(type="int"),
             lock_timeout=dict(type="int", default=600),
@@ -252,19 +254,15 @@ def main():
         ),
         supports_check_mode=True,
     )
-    absent = requirements.missing()
-    if absent:
-        module.fail_json(msg=missing_required_lib(" and ".join(absent)))
+    require_libraries(module)
     params = module.params
-    if params["import_delay"] is not None and params["import_delay"] < 0:
-        module.fail_json(msg="import_delay must be 0 or more seconds")
 
-    importer = Importer(params["project_path"], params["src"],
-                        import_delay=params["import_delay"],
-                        lock_timeout=params["lock_timeout"], engine_factory=create_engine,
-                        backup=params["backup"], schema=params["schema"],
-                        drift=params["drift"], allow_data_loss=params["allow_data_loss"],
-                        rehearse=params["rehearse"])
+    def run():
+        options = ImportOptions(**{name: params[name] for name in (
+            "import_delay", "lock_timeout", "backup", "schema", "drift", "allow_data_loss",
+            "rehearse")})
+        return run_import(params["project_path"], params["src"], options,
+                          check_mode=module.check_mode)
 
     def details(exc):
         if not isinstance(exc, ImportFailed):
@@ -273,7 +271,7 @@ def main():
                     log_file=exc.result.log_file, progress=exc.result.progress,
                     backup=exc.result.backup)
 
-    result = run_or_fail(module, lambda: importer.run(check_mode=module.check_mode), details)
+    result = run_or_fail(module, run, details)
     for warning in result.warnings:
         module.warn(warning)
     output = dict(changed=result.changed, plan=result.plan, statements=result.statements,
@@ -286,7 +284,7 @@ def main():
                       build_version=result.versions.get("build_version"),
                       backup=result.backup)
     if module._diff:
-        output["diff"] = diff_of(importer, result)
+        output["diff"] = diff_of(result)
     module.exit_json(**output)
 
 

@@ -185,33 +185,33 @@ last_import:
       type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import requirements
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.info import (
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.admin.info import (
     project_drift, project_info)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import (
+    create_engine)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.module_base import (
+    project_argument_spec, require_libraries, run_or_fail)
 
 
 def main():
+    """Report on the project (and its drift when asked); never changes anything."""
     module = AnsibleModule(
-        argument_spec=dict(
-            project_path=dict(type="path", required=True),
+        argument_spec=project_argument_spec(
             include_log_text=dict(type="bool", default=False),
             check_drift=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
-    if module.params["check_drift"] and requirements.missing():
-        module.fail_json(msg=missing_required_lib(" and ".join(requirements.missing())))
+    if module.params["check_drift"]:
+        require_libraries(module)
 
     def report():
         project = Project(module.params["project_path"])
         info = project_info(project, module.params["include_log_text"])
         if module.params["check_drift"]:
-            from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import (
-                create_engine)
             info["drift"] = project_drift(project, create_engine)
         return info
 

@@ -140,24 +140,26 @@ params_version:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import params
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.settings import (
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.admin.settings import (
     apply_settings, plan_settings)
-from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import params
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.module_base import (
+    project_argument_spec, run_or_fail)
 
 _TYPES = {bool: "bool", int: "int", str: "str"}
 
 
 def argument_spec():
-    spec = {name: dict(type=_TYPES[type(default)])
-            for name, (default, settable) in params.PARAMETERS.items() if settable}
-    spec.update(project_path=dict(type="path", required=True),
-                reset_maintenance=dict(type="bool", default=False))
-    return spec
+    """The shared options, one per settable parameter, and reset_maintenance."""
+    return project_argument_spec(
+        reset_maintenance=dict(type="bool", default=False),
+        **{name: dict(type=_TYPES[type(default)])
+           for name, (default, settable) in params.PARAMETERS.items() if settable})
 
 
 def main():
+    """Set the given parameters; changed only when a value differs."""
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     desired = {name: module.params[name] for name in params.settable()
                if module.params[name] is not None}

@@ -134,29 +134,32 @@ connection:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import jamdefs
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.completion import (
-    apply_completion, plan_completion)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import (
-    Connection, Project)
-from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.admin.completion import (
+    apply_completion, completed_connection, plan_completion)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import (
+    check_connection)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import defs
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.module_base import (
+    project_argument_spec, require_libraries, run_or_fail)
 
 CONNECTION_KEYS = ("database", "user", "password", "host", "port", "encoding", "server",
                    "python_library", "dsn")
 
 
 def connection_text(connection):
+    """The connection as diff text, one key a line, without secrets."""
     return "".join(f"{k}: {v}\n" for k, v in sorted(connection.public().items()))
 
 
 def main():
+    """Complete the project as the Builder's new-project dialogs would."""
     module = AnsibleModule(
-        argument_spec=dict(
-            project_path=dict(type="path", required=True),
+        argument_spec=project_argument_spec(
             name=dict(type="str", required=True),
             item_name=dict(type="str", required=True),
             language=dict(type="int", default=1),
-            db_type=dict(type="str", required=True, choices=sorted(jamdefs.DB_TYPES_BY_NAME)),
+            db_type=dict(type="str", required=True, choices=sorted(defs.DB_TYPES_BY_NAME)),
             database=dict(type="str", required=True),
             user=dict(type="str"),
             password=dict(type="str", no_log=True),
@@ -172,23 +175,20 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    connect = p["check_connection"] and not module.check_mode
+    if connect:
+        require_libraries(module, "sqlalchemy")
     desired = {key: p[key] for key in CONNECTION_KEYS}
-    desired.update(db_type=jamdefs.DB_TYPES_BY_NAME[p["db_type"]], name=p["name"],
+    desired.update(db_type=defs.DB_TYPES_BY_NAME[p["db_type"]], name=p["name"],
                    item_name=p["item_name"], language=p["language"])
 
     def run():
         project = Project(p["project_path"])
         before = project.connection()
         plan = plan_completion(project, desired, p["force_db_type"])
-        after = Connection(before, **{k: v for k, v in desired.items() if k in before})
-        after["db_type_name"] = p["db_type"]
-        if p["check_connection"] and not module.check_mode:
-            from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import (
-                check_connection)
-            target = dict(after)
-            if p["db_type"] == "sqlite":
-                target["database_path"] = str(project.path / p["database"])
-            check_connection(target)
+        after = completed_connection(project, desired)
+        if connect:
+            check_connection(after)
         if not plan.empty and not module.check_mode:
             apply_completion(project, plan)
         return plan, before, after

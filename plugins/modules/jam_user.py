@@ -118,15 +118,16 @@ changes:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import accounts
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from ansible_collections.jampy.deploy.plugins.module_utils.module_base import run_or_fail
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.admin import accounts
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.module_base import (
+    project_argument_spec, run_or_fail)
 
 
 def main():
+    """Bring one account to its spec; changed only when it differs."""
     module = AnsibleModule(
-        argument_spec=dict(
-            project_path=dict(type="path", required=True),
+        argument_spec=project_argument_spec(
             login=dict(type="str", required=True),
             state=dict(type="str", choices=list(accounts.STATES), default="present"),
             name=dict(type="str"),

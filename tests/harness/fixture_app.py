@@ -9,8 +9,9 @@ catalog and a phone field); existing files are kept.
 import sys
 from pathlib import Path
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.export import export_project
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive.export import (
+    export_project)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 
 from . import apps, projects
 

@@ -13,10 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.data_refresh import (
-    RefreshOptions, refresh)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import Importer
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.importer import (
+    ImportOptions)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.run import run_import
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh.run import (
+    RefreshOptions, run_refresh)
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,10 +50,9 @@ def main(kind, project, other, prefix):
             sys.stdin.read(1)
 
     if kind == "import":
-        Importer(project, other, import_delay=0, engine_factory=create_engine,
-                 report=report).run()
+        run_import(project, other, ImportOptions(import_delay=0), report=report)
     else:
-        refresh(project, other, create_engine, RefreshOptions(batch_size=500), report=report)
+        run_refresh(project, other, RefreshOptions(batch_size=500), report=report)
     print("FINISHED", flush=True)
 
 

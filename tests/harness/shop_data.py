@@ -5,10 +5,10 @@ import random
 
 from sqlalchemy import column, insert, table
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import jamdefs
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.ddl import q
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import defs as jamdefs
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.quoting import q
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 
 DOMAINS = ["shop-customers.example.com", "mail.example.net"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 
 from .server import RESPONSE, JamClient
 

@@ -3,9 +3,9 @@ import shutil
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import export
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from tests.harness import apps, databases, projects
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import export
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from tests.harness import apps, databases, projects, services
 
 
 def export_zip(project_dir, dest):
@@ -44,9 +44,7 @@ def target_project(tmp_path):
         if kind == "sqlite":
             db = databases.ProjectDatabase(databases.SQLITE, str(tmp_path / f"{name}.sqlite"))
         else:
-            server = databases.SERVERS[kind]
-            if not server.available():
-                pytest.fail(f"{kind} is not reachable on 127.0.0.1 (run `make services`)")
+            server = services.database_server(kind)
             db = server.create()
             made.append((server, db))
         project = projects.create_project(tmp_path / name)

@@ -5,26 +5,34 @@ admin.sqlite; the import then completes. A Jam.py process started in between (it
 _admin.sqlite and clears maintenance at start) does not make it worse."""
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import archive, jamdefs, journal
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import Importer
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.recovery import recover
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.reflect import (
-    compare_schemas, reflect_schema)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import read as archive
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import (
+    LAYOUTS, LAYOUT_54)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import journal
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive.write import write_archive
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.importer import (
+    ImportOptions)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.run import run_import
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.recovery import recover
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare import (
+    compare_schemas)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
+    reflect_schema)
 from tests.harness.admin_dump import dump_admin
 from tests.harness.kill_import import kill_at
 from tests.harness.server import JamServer
 
-METADATA = jamdefs.METADATA_TABLES[jamdefs.LAYOUT_54]
+METADATA = LAYOUTS[LAYOUT_54].metadata_tables
 # Where an import can be cut short, in the order it passes them.
 POINTS = ["plan ready", "maintenance on", "create table", "admin.sqlite saved",
           "admin.sqlite changed", "database committed", "file ", "files copied"]
 
 
-def import_zip(project, zip_path, **options):
-    return Importer(project, zip_path, import_delay=0, engine_factory=create_engine,
-                    **options).run()
+def import_zip(project, zip_path, report=None, **options):
+    return run_import(project, zip_path, ImportOptions(import_delay=0, **options),
+                      report=report)
 
 
 def state(project):
@@ -55,7 +63,7 @@ def with_a_new_file(zip_path, folder):
     files = [(str(p.relative_to(extracted)), p) for p in extracted.rglob("*") if p.is_file()]
     target = folder / "new.zip"
     with open(target, "wb") as out:
-        archive.write_archive(out, loaded.metadata, files)
+        write_archive(out, loaded.metadata, files)
     return target
 
 

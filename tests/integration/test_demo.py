@@ -14,8 +14,9 @@ import pytest
 from tests.harness import apache_instance, hosting, outsider
 from tests.harness.ansible_run import REPO, run_playbook
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not hosting.web_user_exists(),
-                                reason="the demo deploys with Apache as root")
+pytestmark = [pytest.mark.apache,
+              pytest.mark.skipif(os.geteuid() != 0 or not hosting.web_user_exists(),
+                                 reason="the demo deploys with Apache as root")]
 
 
 def _free_port():

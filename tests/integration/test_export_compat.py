@@ -13,14 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import archive, export, jamdefs
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.metadata import Metadata
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import read as archive
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive.write import write_archive
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import export
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import (
+    LAYOUTS, LAYOUT_54)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.metadata import Metadata
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 from tests.harness import jamenv, projects
 from tests.harness.admin_dump import dump_admin
 from tests.harness.server import RESPONSE, JamServer
 
-METADATA_TABLES = jamdefs.METADATA_TABLES[jamdefs.LAYOUT_54]
+METADATA_TABLES = LAYOUTS[LAYOUT_54].metadata_tables
 
 
 @pytest.fixture
@@ -85,7 +89,7 @@ def by_field_name(entry, fields=None):
 def test_our_reader_loads_jams_zip_and_reexports_the_same_metadata(demo_zips, tmp_path):
     dev, theirs, _ours = demo_zips
     loaded = archive.read_archive(theirs)
-    assert loaded.metadata.layout == jamdefs.LAYOUT_54 and loaded.metadata.db_type == 1
+    assert loaded.metadata.layout == LAYOUT_54 and loaded.metadata.db_type == 1
     with zipfile.ZipFile(theirs) as zf:
         jam_task = json.loads(zf.read("task.dat"))
         jam_files = sorted(n for n in zf.namelist() if n != "task.dat")
@@ -93,7 +97,7 @@ def test_our_reader_loads_jams_zip_and_reexports_the_same_metadata(demo_zips, tm
 
     again = tmp_path / "again.zip"
     with open(again, "wb") as out:
-        archive.write_archive(out, loaded.metadata, [])
+        write_archive(out, loaded.metadata, [])
     with zipfile.ZipFile(again) as zf:
         our_task = json.loads(zf.read("task.dat"))
     assert our_task["db_type"] == jam_task["db_type"]

@@ -8,8 +8,8 @@ from contextlib import closing
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import settings
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.admin import settings
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 from tests.harness import outsider
 from tests.harness.jamenv import REPO
 from tests.harness.server import JamServer

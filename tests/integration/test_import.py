@@ -12,28 +12,32 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import jamdefs
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import (
+    LAYOUTS, LAYOUT_54)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import JamDeployError
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import (
-    ImportFailed, Importer)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.reflect import (
-    compare_schemas, reflect_schema)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema import (
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.importer import (
+    ImportFailed, ImportOptions)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.run import run_import
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare import (
+    compare_schemas)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
+    reflect_schema)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive import (
     schema_from_metadata)
 from tests.harness import projects
 from tests.harness.admin_dump import dump_admin
 from tests.harness.server import MAINTENANCE, MODIFIED, RESPONSE, JamServer
 
-METADATA_TABLES = jamdefs.METADATA_TABLES[jamdefs.LAYOUT_54]
+METADATA_TABLES = LAYOUTS[LAYOUT_54].metadata_tables
 KINDS = ["sqlite", "postgresql", "mysql"]
 
 
-def our_import(project, zip_path, **options):
+def our_import(project, zip_path, engine_factory=create_engine, report=None, **options):
     options.setdefault("import_delay", 0)
-    options.setdefault("engine_factory", create_engine)
-    return Importer(project, zip_path, **options).run()
+    return run_import(project, zip_path, ImportOptions(**options), engine_factory,
+                      report=report)
 
 
 def reflect(project):
@@ -125,7 +129,7 @@ def test_check_mode_then_run_then_rerun(shop_versions, target_project):
     zip_path = shop_versions[0][1]
     admin_before, schema_before = sha(target / "admin.sqlite"), reflect(target)
 
-    planned = Importer(target, zip_path, engine_factory=create_engine).run(check_mode=True)
+    planned = run_import(target, zip_path, check_mode=True)
     assert planned.changed and planned.statements and not planned.executed
     assert any(s.startswith('CREATE TABLE "shop_customers"') for s in planned.statements)
     assert sha(target / "admin.sqlite") == admin_before
@@ -167,7 +171,7 @@ def test_failing_statement_rolls_back_everything(kind, where, shop_versions, tar
     target = target_project(kind)
     our_import(target, shop_versions[0][1])
     zip_path = shop_versions[-1][1]
-    count = len(Importer(target, zip_path, engine_factory=create_engine).run(True).statements)
+    count = len(run_import(target, zip_path, check_mode=True).statements)
     position = {"first": 1, "middle": count // 2, "last": count}[where]
     admin_before = dump_admin(target, METADATA_TABLES, protocol_state=False)
     schema_before = reflect(target)
@@ -274,7 +278,7 @@ def test_two_imports_at_once_serialize_and_the_ddl_runs_once(shop_versions, targ
 
 
 def test_a_busy_lock_times_out_naming_its_holder(shop_versions, target_project):
-    from ansible_collections.jampy.deploy.plugins.module_utils.engine.locking import (
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.locks import (
         METADATA_IMPORT, LockTimeout, project_lock)
 
     target = target_project("sqlite")
@@ -322,25 +326,29 @@ def test_jams_own_import_lock_and_ours_exclude_each_other(shop_versions, target_
     lock: each waits for the other."""
     import subprocess
 
-    from ansible_collections.jampy.deploy.plugins.module_utils.engine.locking import (
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.locks import (
         METADATA_IMPORT, LockTimeout, project_lock)
     from tests.harness import jamenv
 
+    def jam_holding(seconds):
+        """Jam.py's own hold_lock.py, once it has asked for the lock."""
+        jam = subprocess.Popen(
+            [jamenv.jam_python(), str(jamenv.JAMSIDE / "hold_lock.py"), str(target),
+             METADATA_IMPORT, str(seconds)], stdout=subprocess.PIPE, text=True)
+        assert jam.stdout.readline().strip() == "waiting"
+        return jam
+
     target = target_project("sqlite")
-    holder = subprocess.Popen(
-        [jamenv.jam_python(), str(jamenv.JAMSIDE / "hold_lock.py"), str(target),
-         METADATA_IMPORT, "3"], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "held"
+    holder = jam_holding(3)
+    assert holder.stdout.readline().startswith("held ")
     with pytest.raises(LockTimeout, match="held by Jam.py"):
         our_import(target, shop_versions[0][1], lock_timeout=0.5)
     holder.wait(30)
 
     with project_lock(target, METADATA_IMPORT):
-        started = time.monotonic()
-        jam = subprocess.Popen(
-            [jamenv.jam_python(), str(jamenv.JAMSIDE / "hold_lock.py"), str(target),
-             METADATA_IMPORT, "0"], stdout=subprocess.PIPE, text=True)
-        time.sleep(2)
-        assert jam.poll() is None  # Jam.py waits for our lock
-    assert jam.stdout.readline().strip() == "held" and time.monotonic() - started >= 2
+        jam = jam_holding(0)
+        time.sleep(1)
+        released = time.time()
+    held, at = jam.stdout.readline().split()
+    assert held == "held" and float(at) >= released  # Jam.py waited for our lock
     jam.wait(30)

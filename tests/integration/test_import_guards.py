@@ -3,23 +3,28 @@ destroy, are refused by default (naming them) and allowed only when asked."""
 import pytest
 from sqlalchemy import text
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import jamdefs
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import (
+    LAYOUTS, LAYOUT_54)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import JamDeployError
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.importer import Importer
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.reflect import (
-    compare_schemas, reflect_schema)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema import (
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.importer import (
+    ImportOptions)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate import run as importing
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare import (
+    compare_schemas)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
+    reflect_schema)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive import (
     schema_from_metadata)
 from tests.harness.admin_dump import dump_admin
 
-METADATA_TABLES = jamdefs.METADATA_TABLES[jamdefs.LAYOUT_54]
+METADATA_TABLES = LAYOUTS[LAYOUT_54].metadata_tables
 
 
 def run_import(project, zip_path, check_mode=False, **options):
-    return Importer(project, zip_path, import_delay=0, engine_factory=create_engine,
-                    **options).run(check_mode)
+    return importing.run_import(project, zip_path, ImportOptions(import_delay=0, **options),
+                                check_mode=check_mode)
 
 
 def sql(project, *statements):

@@ -137,7 +137,7 @@ def test_jam_import_check_diff_run_rerun(shop_versions, target_project):
 
 
 def test_jam_import_output_never_shows_the_database_password(shop_versions, target_project):
-    from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 
     target = target_project("postgresql")
     password = Project(target).connection()["password"]

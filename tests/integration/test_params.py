@@ -4,7 +4,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.locking import (
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.locks import (
     METADATA_IMPORT, project_lock)
 from tests.harness.ansible_run import run_module
 from tests.harness.server import NOT_LOGGED, RESPONSE, JamServer

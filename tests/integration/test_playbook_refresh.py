@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.export import export_project
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from tests.harness import apps, databases, jamenv, projects, shop_data
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive.export import (
+    export_project)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from tests.harness import apps, databases, jamenv, projects, services, shop_data
 from tests.harness.ansible_run import REPO, run_playbook
 
 PLAYBOOK = REPO / "playbooks" / "refresh_nonprod.yml"
@@ -52,9 +53,7 @@ def make_production(folder, db):
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
-    postgres = databases.SERVERS["postgresql"]
-    if not postgres.available():
-        pytest.fail("postgresql is not reachable on 127.0.0.1 (run `make services`)")
+    postgres = services.database_server("postgresql")
     db = postgres.create("prod")
     yield make_production(tmp_path_factory.mktemp("prod"), db)
     postgres.drop(db)

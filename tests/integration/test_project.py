@@ -6,7 +6,7 @@ from contextlib import closing
 
 import pytest
 
-from tests.harness import apps, databases, jamenv, projects
+from tests.harness import apps, databases, jamenv, projects, services
 from tests.harness.ansible_run import run_module as run_any_module
 from tests.harness.server import RESPONSE, JamServer
 
@@ -46,7 +46,7 @@ def database(request, tmp_path):
     if kind == "sqlite":
         yield databases.ProjectDatabase(databases.SQLITE, "shop.sqlite")
         return
-    server = databases.SERVERS[kind]
+    server = services.database_server(kind)
     db = server.create()
     yield db
     server.drop(db)

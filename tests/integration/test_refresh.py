@@ -10,10 +10,12 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import journal, same_database
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Connection, Project
-from tests.harness import apps, databases, jamenv, projects, shop_data
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import journal
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh import same_database
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import (
+    Connection, Project)
+from tests.harness import apps, jamenv, projects, services, shop_data
 from tests.harness.ansible_run import run_module as run_any_module
 from tests.harness.kill_import import kill_at
 from tests.harness.server import JamServer
@@ -36,7 +38,7 @@ def run_module(*args, **kwargs):
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
-    postgres = databases.SERVERS["postgresql"]
+    postgres = services.database_server("postgresql")
     db = postgres.create("prod")
     project = projects.create_project(tmp_path_factory.mktemp("prod") / "shop")
     apps.build(project, [apps.complete(db, name="Shop", item_name="shop"), *apps.REFRESH_APP])
@@ -310,7 +312,7 @@ def test_a_killed_refresh_is_finished_by_the_next(production, target_project):
 def test_the_same_database_is_recognised_on_the_server(kind):
     """Two connections that name the server differently still reach one database: the
     lock probe sees it; another database on the same server is not mistaken for it."""
-    server = databases.SERVERS[kind]
+    server = services.database_server(kind)
     first, second = server.create("probe"), server.create("probe")
     try:
         connections = [Connection(db.as_connection()) for db in (first, first, second)]

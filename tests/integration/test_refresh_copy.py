@@ -10,12 +10,15 @@ from decimal import Decimal
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import jamdefs
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import defs as jamdefs
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import JamDeployError
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking import masker
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh import (
-    CopyPlan, Refresher, TableCopy, copy_text)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.dialects.pg_copy import (
+    copy_text)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking.masker import masker
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh.plan import (
+    CopyPlan, TableCopy)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh.sync import Refresher
 
 UTC_PLUS_2 = datetime.timezone(datetime.timedelta(hours=2))
 KEY = "copy-test-masking-key-0123456789"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import apache_instance, jamenv, projects
+from tests.harness import apache_instance, jamenv, projects, services
 from tests.harness.ansible_run import REPO, run_playbook
 from tests.harness.server import RESPONSE, JamClient, JamServer
 
@@ -35,13 +35,17 @@ OUTPUT = REPO / "tests" / "output"
 SECRET = "SECRET-MARKER"
 
 pytestmark = [
+    pytest.mark.apache,
     pytest.mark.xdist_group("apache"),
     pytest.mark.skipif(os.geteuid() != 0,
                        reason="the apache role test needs root (it configures this machine's Apache)"),
-    pytest.mark.skipif(not (shutil.which("apache2ctl") and Path("/usr/lib/apache2/modules/mod_wsgi.so").exists()),
-                       reason="apache2 and libapache2-mod-wsgi-py3 are not installed "
-                              "(run `make services` as root)"),
 ]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def apache_installed():
+    services.apache()
+
 
 # Files that must never be served. Each is created (so that a 404 cannot come from its
 # absence) with SECRET in it; the paths in the comments are what Jam.py alone answers.
@@ -398,12 +402,7 @@ def _png_size(data):
 
 
 def test_browser_shows_the_application(converged, tmp_path):
-    chromium = shutil.which("chromium")
-    if not chromium:
-        message = "Debian's chromium is not installed (run `make services` as root)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    chromium = services.chromium()
     common = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
               "--disable-background-networking", "--disable-component-update",
               "--disable-sync", "--virtual-time-budget=20000", "--window-size=1280,800"]

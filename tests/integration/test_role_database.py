@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import databases
+from tests.harness import databases, services
 from tests.harness.ansible_run import run_playbook
 
 # The role becomes postgres and gives files to www-data: that takes root, as on the
@@ -32,13 +32,7 @@ PASSWORD_SPICE = " 'q\" %$;\\"
 
 
 def server(kind):
-    srv = databases.SERVERS[kind]
-    if not srv.available():
-        message = f"{kind} is not reachable on 127.0.0.1 (run `make services` as root)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return srv
+    return services.database_server(kind)
 
 
 def new_name():

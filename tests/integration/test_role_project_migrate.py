@@ -88,7 +88,8 @@ def test_new_sqlite_project_with_live_migration(site, shop_versions, tmp_path):
 def test_two_application_hosts_sharing_one_database(shop_versions, pg_database, tmp_path):
     """The schema changes once (on the first host); the other host gets admin.sqlite and
     the files; both projects end identical and match the database."""
-    from ansible_collections.jampy.deploy.plugins.module_utils.engine import jamdefs
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import (
+        LAYOUTS, LAYOUT_54)
     from tests.harness import apps, projects
     from tests.harness.admin_dump import dump_admin
 
@@ -111,7 +112,7 @@ def test_two_application_hosts_sharing_one_database(shop_versions, pg_database, 
     result = run_playbook(book, "-i", str(inventory), "-v")
     assert "statement failed" not in result.stdout
     app1, app2 = (Path(hosts[h]["jampy_project_path"]) for h in ("app1", "app2"))
-    tables = jamdefs.METADATA_TABLES[jamdefs.LAYOUT_54]
+    tables = LAYOUTS[LAYOUT_54].metadata_tables
     assert dump_admin(app1, tables, protocol_state=False) == dump_admin(app2, tables,
                                                                         protocol_state=False)
     assert (app2 / "js" / "shop.js").exists()

@@ -10,14 +10,17 @@ import json
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import jamdefs as j
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.dbconnect import (
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import defs as j
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import (
     check_connection, create_engine)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.reflect import (
-    compare_schemas, reflect_schema)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema import (
-    Column, Index, schema_from_metadata)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare import (
+    compare_schemas)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
+    reflect_schema)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive import (
+    schema_from_metadata)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model import Column, Index
 from tests.harness import apps, jamenv, projects
 
 KINDS = ["sqlite", "postgresql", "mysql"]

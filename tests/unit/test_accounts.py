@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import accounts
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.admin import accounts
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import JamDeployError
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 from tests.harness import jamenv
 
 JAM70 = Path(__file__).resolve().parents[1] / "fixtures" / "jam70"
@@ -21,7 +21,9 @@ def _template_54():
     return next(venv.glob("lib/python3*/site-packages/jam/project/admin.sqlite"))
 
 
-@pytest.fixture(params=["5.4 template", "7.0 template", "7.0 demo"])
+# The 5.4 template comes from the reference Jam.py's venv.
+@pytest.fixture(params=[pytest.param("5.4 template", marks=pytest.mark.integration),
+                        "7.0 template", "7.0 demo"])
 def project(request, tmp_path):
     source = {"5.4 template": _template_54, "7.0 template": lambda: JAM70 / "template-admin.sqlite",
               "7.0 demo": lambda: JAM70 / "demo-admin.sqlite"}[request.param]()

@@ -11,12 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import archive, jamdefs
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import read as archive
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import (
+    LAYOUTS, LAYOUT_54)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import ArchiveError
 
 LIMITS = archive.Limits(max_members=40, max_member_size=64 * 1024,
                         max_total_size=256 * 1024, max_task_dat_size=128 * 1024)
-FIELDS = jamdefs.EXPORT_FIELDS[jamdefs.LAYOUT_54]
+FIELDS = LAYOUTS[LAYOUT_54].export_fields
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40),
                     st.floats(allow_nan=False), st.text(max_size=40))
@@ -40,7 +42,7 @@ def table_entries(draw, name):
 @st.composite
 def task_documents(draw):
     doc = {"db_type": draw(st.one_of(st.integers(-1, 8), scalars))}
-    for name in jamdefs.METADATA_TABLES[jamdefs.LAYOUT_54]:
+    for name in LAYOUTS[LAYOUT_54].metadata_tables:
         if draw(st.integers(0, 9)):  # mostly present
             doc[name] = draw(table_entries(name))
     return draw(st.one_of(st.just(doc), json_values))
@@ -97,7 +99,7 @@ def test_any_task_dat_bytes(tmp_path, raw):
        with_task=st.booleans())
 def test_any_members(tmp_path, members, with_task):
     task = {"db_type": 1, **{n: {"fields": list(FIELDS[n]), "records": []}
-                             for n in jamdefs.METADATA_TABLES[jamdefs.LAYOUT_54]}}
+                             for n in LAYOUTS[LAYOUT_54].metadata_tables}}
     refused_cleanly(tmp_path, build_zip(task if with_task else None, members))
 
 

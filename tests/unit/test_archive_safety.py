@@ -7,15 +7,17 @@ import zipfile
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import archive, jamdefs
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import read as archive
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import (
+    LAYOUTS, LAYOUT_54)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import ArchiveError
 
 
 def task_data(**overrides):
     """A minimal valid 5.4 task.dat document."""
     data = {"db_type": 1}
-    for name in jamdefs.METADATA_TABLES[jamdefs.LAYOUT_54]:
-        fields = list(jamdefs.EXPORT_FIELDS[jamdefs.LAYOUT_54][name])
+    for name in LAYOUTS[LAYOUT_54].metadata_tables:
+        fields = list(LAYOUTS[LAYOUT_54].export_fields[name])
         data[name] = {"fields": fields, "records": []}
     data["sys_items"]["records"].append(
         [{"id": 1, "type_id": 5, "f_item_name": "shop"}.get(f) for f in data["sys_items"]["fields"]])
@@ -84,7 +86,7 @@ def raw_file(content):
 
 
 def items_record(**values):
-    fields = jamdefs.EXPORT_FIELDS[jamdefs.LAYOUT_54]["sys_items"]
+    fields = LAYOUTS[LAYOUT_54].export_fields["sys_items"]
     base = {"id": 7, "type_id": 10, "f_item_name": "x", "f_table_name": "X"}
     base.update(values)
     return {"fields": list(fields), "records": [[base.get(f) for f in fields]]}

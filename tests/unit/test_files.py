@@ -4,8 +4,9 @@ import os
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import files, protocol
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.locking import project_lock
+from ansible_collections.jampy.deploy.plugins.module_utils.engine import files
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import protocol
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.locks import project_lock
 
 NOBODY = 65534
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="only root can give files away")

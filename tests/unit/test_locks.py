@@ -31,5 +31,6 @@ def test_the_test_venv_is_exactly_the_dev_lock():
     assert locks.installed(sys.executable) == locks.pinned(locks.DEV_LOCK)
 
 
+@pytest.mark.integration
 def test_the_jam_venv_is_exactly_its_locks():
     assert locks.installed(jamenv.jam_python()) == locks.pinned(*jamenv.LOCKS)

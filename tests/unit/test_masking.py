@@ -9,10 +9,16 @@ from decimal import Decimal
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import masking
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import JamDeployError
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking import (
-    FIRST_NAMES, LAST_NAMES, RULES, Masker, MaskingError, domains, leaks, masker, parse_rules)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import (
+    JamDeployError, MaskingError)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking import rules
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking.leaks import (
+    domains, leaks)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking.masker import (
+    Masker, masker, parse_rules)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking.names import (
+    FIRST_NAMES, LAST_NAMES)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking.rules import RULES
 
 KEY = "0123456789abcdef-refresh-key"
 OTHER_KEY = b"another installation's key!"
@@ -44,7 +50,7 @@ def make(rule, key=KEY, **options):
 def test_every_rule_has_samples_and_is_documented():
     assert set(SAMPLES) == set(RULES)
     for rule in RULES:
-        assert f"``{rule}``" in masking.__doc__
+        assert f"``{rule}``" in rules.__doc__
 
 
 @pytest.mark.parametrize("rule", RULES)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import (
-    archive, export, jamdefs, project)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import export
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import read as archive
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import layouts, project
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import (
     JamDeployError, NotAProjectError)
 
@@ -35,7 +36,7 @@ def by_field_name(entry):
 
 def test_jam70_demo_loads_and_matches_jam70_export(tmp_path):
     proj = project_from(JAM70 / "demo-admin.sqlite", tmp_path / "demo70")
-    assert proj.layout == jamdefs.LAYOUT_70
+    assert proj.layout == layouts.LAYOUT_70
     metadata = proj.metadata()
     expected = json.loads((JAM70 / "demo-task.dat").read_text())
     assert metadata.db_type == expected["db_type"]
@@ -53,7 +54,7 @@ def test_jam70_template_and_demo_export_and_read_back(tmp_path):
         proj = project_from(JAM70 / source, tmp_path / source)
         result = export.export_project(proj, tmp_path / f"{source}.zip")
         loaded = archive.read_archive(result.dest)
-        assert loaded.metadata.layout == jamdefs.LAYOUT_70
+        assert loaded.metadata.layout == layouts.LAYOUT_70
         assert loaded.metadata.fingerprint() == proj.metadata().fingerprint()
         assert loaded.metadata.to_task_data() == proj.metadata().to_task_data()
 

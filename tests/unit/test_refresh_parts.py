@@ -5,14 +5,19 @@ import sqlite3
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import jamdefs as j
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import refresh_files, users
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import JamDeployError
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking import masker
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.metadata import (
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import defs as j
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import LAYOUT_54
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.metadata import (
     AdminTable, Metadata)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.masking.masker import masker
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh import (
-    CopyPlan, HistoryChanges, TableCopy, _excluded_with_dependents)
+    uploads as refresh_files)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh import users
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh.history import (
+    HistoryChanges)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh.plan import (
+    CopyPlan, TableCopy, _excluded_with_dependents)
 
 KEY = "unit-refresh-key-0123456789"
 
@@ -164,7 +169,7 @@ def shop_metadata():
                                         "f_master_field", "f_data_type"], [
         [20, 3, "customer", 2, None, j.INTEGER],
         [21, 5, "product", 4, None, j.INTEGER]])
-    return Metadata(j.SQLITE, j.LAYOUT_54, {"sys_items": items, "sys_fields": fields})
+    return Metadata(j.SQLITE, LAYOUT_54, {"sys_items": items, "sys_fields": fields})
 
 
 def test_exclusion_takes_along_what_refers_to_it():

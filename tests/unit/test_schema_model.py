@@ -8,15 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine import (
-    dbconnect, jamdefs as j, schema)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db import connect as dbconnect
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.registry import (
+    DIALECTS, dialect_for)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import JamDeployError
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.project import Project
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.reflect import (
-    compare_schemas, reflect_schema)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema import (
-    Column, ForeignKey, Index, Schema, Table, canonical_type, schema_from_metadata)
-from tests.harness import databases, projects
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import defs as j
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import (
+    LAYOUT_54, LAYOUT_70)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare import (
+    compare_schemas)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive import (
+    schema_from_metadata)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model import (
+    Column, ForeignKey, Index, Schema, Table, canonical_type)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
+    reflect_schema)
+from tests.harness import databases, projects, services
 
 JAM70 = Path(__file__).resolve().parents[1] / "fixtures" / "jam70"
 SECRET = "S3cr3t pa:ss/w@rd?%"
@@ -43,22 +51,25 @@ def test_canonical_type_folds_spellings(reflected, canonical):
     assert canonical_type(reflected) == canonical
 
 
-@pytest.mark.parametrize("layout", [j.LAYOUT_54, j.LAYOUT_70])
+@pytest.mark.parametrize("layout", [LAYOUT_54, LAYOUT_70])
 def test_canonical_type_keeps_every_type_jam_creates(layout):
-    for db_type, mapping in schema.COLUMN_TYPES[layout].items():
-        for data_type in mapping:
+    for db_type, dialect in DIALECTS.items():
+        for data_type in dialect.column_types[layout]:
             for size in (None, 0, 50):
-                text = schema.column_type(layout, db_type, data_type, size)
+                text = dialect.column_type(layout, data_type, size)
                 assert canonical_type(text) == text, (db_type, data_type, size)
 
 
 def test_column_types_per_database():
-    assert schema.column_type(j.LAYOUT_54, j.SQLITE, j.TEXT, 50) == "TEXT"
-    assert schema.column_type(j.LAYOUT_54, j.POSTGRESQL, j.TEXT, 50) == "VARCHAR(50)"
-    assert schema.column_type(j.LAYOUT_70, j.POSTGRESQL, j.TEXT, 50) == "TEXT"
-    assert schema.column_type(j.LAYOUT_54, j.MYSQL, j.BOOLEAN, None) == "INTEGER"
-    assert schema.column_type(j.LAYOUT_54, j.MYSQL, j.IMAGE, None) == "LONGTEXT"
-    assert schema.column_type(j.LAYOUT_70, j.MYSQL, j.IMAGE, None) == "VARCHAR(256)"
+    def column_type(layout, db_type, data_type, size):
+        return dialect_for(db_type).column_type(layout, data_type, size)
+
+    assert column_type(LAYOUT_54, j.SQLITE, j.TEXT, 50) == "TEXT"
+    assert column_type(LAYOUT_54, j.POSTGRESQL, j.TEXT, 50) == "VARCHAR(50)"
+    assert column_type(LAYOUT_70, j.POSTGRESQL, j.TEXT, 50) == "TEXT"
+    assert column_type(LAYOUT_54, j.MYSQL, j.BOOLEAN, None) == "INTEGER"
+    assert column_type(LAYOUT_54, j.MYSQL, j.IMAGE, None) == "LONGTEXT"
+    assert column_type(LAYOUT_70, j.MYSQL, j.IMAGE, None) == "VARCHAR(256)"
 
 
 # ------------------------------------------------------------------- the model on demos
@@ -79,6 +90,7 @@ DEMO_TABLES = ["DEMO_ALBUMS", "DEMO_ARTISTS", "DEMO_CUSTOMERS", "DEMO_GENRES", "
                "DEMO_INVOICES", "DEMO_INVOICE_TABLE", "DEMO_LOCKS", "DEMO_TRACKS"]
 
 
+@pytest.mark.integration  # the 5.4 demo comes from the Jam.py sdist
 def test_demo54_on_sqlite(demo54):
     model = schema_from_metadata(demo54)
     assert model.db_type == j.SQLITE and sorted(model.tables) == DEMO_TABLES
@@ -102,6 +114,7 @@ def test_demo54_on_sqlite(demo54):
     assert model.tables["DEMO_LOCKS"].column("ID").primary_key
 
 
+@pytest.mark.integration
 def test_demo54_on_other_databases(demo54):
     # The same metadata for other databases (names as stored: the case conversion and the
     # generator names are Jam.py's import's job, facts §4.5/4.6).
@@ -299,12 +312,11 @@ def test_bad_settings_are_reported():
         dbconnect.check_connection({"db_type": j.SQLITE, "database": "/nonexistent/dir/x.db"})
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("kind", ["postgresql", "mysql"])
 def test_wrong_password_error_never_shows_it(kind):
     """Against the real loopback server: the message says where and what to check."""
-    server = databases.SERVERS[kind]
-    if not server.available():
-        pytest.skip(f"{kind} is not reachable on 127.0.0.1")
+    server = services.database_server(kind)
     connection = {"db_type": j.DB_TYPES_BY_NAME[kind], "database": "postgres"
                   if kind == "postgresql" else "mysql", "user": databases.ADMIN_USER,
                   "password": SECRET, "host": databases.HOST, "port": server.port}

@@ -11,3 +11,7 @@ class NotAProjectError(JamDeployError):
 
 class ArchiveError(JamDeployError):
     """A metadata archive was refused; nothing was written to the project."""
+
+
+class MaskingError(JamDeployError, ValueError):
+    """A masking rule, its options or a value it cannot mask."""

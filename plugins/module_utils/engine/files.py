@@ -54,10 +54,12 @@ def replace_file(target, write, project_path, mode=0o644):
 
 
 def write_text(target, text, project_path, mode=0o644):
+    """``replace_file`` with ``text`` in UTF-8."""
     replace_file(target, lambda out: out.write(text.encode("utf-8")), project_path, mode)
 
 
 def copy_file(source, target, project_path, mode=0o644):
+    """``replace_file`` with the bytes of ``source``."""
     def write(out):
         with open(source, "rb") as src:
             shutil.copyfileobj(src, out, 1 << 20)

@@ -7,13 +7,15 @@ from .errors import JamDeployError
 IMPORT_LIBRARIES = {"sqlalchemy": "SQLAlchemy>=2.0", "alembic": "alembic"}
 
 
-def missing():
-    """pip requirement texts of the libraries the import needs that cannot be imported."""
+def missing(*modules):
+    """pip requirement texts of the libraries (all by default, else the named modules) that
+    cannot be imported."""
     return [wanted for module, wanted in IMPORT_LIBRARIES.items()
-            if importlib.util.find_spec(module) is None]
+            if (not modules or module in modules) and importlib.util.find_spec(module) is None]
 
 
 def require():
+    """JamDeployError naming the missing libraries, the interpreter and how to install."""
     absent = missing()
     if absent:
         raise JamDeployError(

@@ -1,0 +1,106 @@
+"""Checks on the live database before an import changes it.
+
+Drift: the live schema against the one the project's current metadata implies (objects
+made outside the Builder, half-applied changes), refused or tolerated by a policy. Data
+loss: plan steps that would drop tables or columns holding rows, or shrink a text column
+below its longest value.
+"""
+import re
+
+from ..db.quoting import q
+from ..errors import JamDeployError
+from ..schema.compare import Missing, Unexpected, differences
+from ..schema.reflect import reflect_schema
+from .steps import AlterColumnType, DropColumn, DropTable, RebuildTable
+
+DRIFT_POLICIES = ("fail", "adopt", "ignore")
+_SIZE = re.compile(r"^N?VARCHAR2?\((\d+)\)$")
+
+
+def drift(conn, dialect, expected):
+    """Differences (``schema.compare``) between the live schema and ``expected``."""
+    return differences(expected, reflect_schema(conn, dialect.code))
+
+
+def harmless(difference, dialect):
+    """Differences an import can live with: objects the database has beyond the metadata
+    (kept as they are), and the foreign keys Jam.py's own import never creates where they
+    can only be declared inside CREATE TABLE."""
+    return isinstance(difference, Unexpected) or (
+        isinstance(difference, Missing) and difference.what == "foreign key"
+        and dialect.inline_foreign_keys)
+
+
+def blocking(found, policy, dialect):
+    """The differences ``policy`` (one of DRIFT_POLICIES) refuses to import over."""
+    if policy == "fail":
+        return list(found)
+    if policy == "adopt":
+        return [d for d in found if not harmless(d, dialect)]
+    return []
+
+
+def check_drift(found, policy, dialect):
+    """JamDeployError listing the differences ``policy`` refuses, if any."""
+    refused = blocking(found, policy, dialect)
+    if refused:
+        raise JamDeployError(
+            "the project database differs from what the project's metadata describes "
+            "(changed outside the Builder?); nothing was changed:\n  "
+            + "\n  ".join(map(str, refused))
+            + "\nFix the database, or set drift to adopt (keep objects the metadata "
+              "does not know) or ignore.")
+
+
+def check_data_loss(lost, allowed):
+    """JamDeployError listing the values the plan destroys, unless ``allowed``."""
+    if lost and not allowed:
+        raise JamDeployError(
+            "the import would destroy stored data; nothing was changed:\n  "
+            + "\n  ".join(lost)
+            + "\nBack the data up and set allow_data_loss to go ahead.")
+
+
+def _count(conn, table_name, column_name=None):
+    from sqlalchemy import column, func, select, table
+
+    counted = func.count(column(q(column_name))) if column_name else func.count()
+    return conn.execute(select(counted).select_from(table(q(table_name)))).scalar()
+
+
+def _longest(conn, table_name, column_name, dialect):
+    from sqlalchemy import column, func, select, table
+
+    return conn.execute(select(func.max(dialect.text_length(column(q(column_name)))))
+                        .select_from(table(q(table_name)))).scalar() or 0
+
+
+def data_loss(conn, plan, dialect):
+    """Readable lines for every step of ``plan`` that would lose stored values."""
+    lost = []
+    for step in plan.steps:
+        if isinstance(step, DropTable):
+            rows = _count(conn, step.table.name)
+            if rows:
+                lost.append(f"table {step.table.name} would be dropped with its {rows} rows")
+        elif isinstance(step, DropColumn):
+            lost += _column_loss(conn, step.table, step.column.name)
+        elif isinstance(step, RebuildTable):
+            kept = {old for new, old in step.copy_columns}
+            for dropped in (c.name for c in step.old.columns if c.name not in kept):
+                lost += _column_loss(conn, step.old.name, dropped)
+        elif isinstance(step, AlterColumnType):
+            old, new = _SIZE.match(step.old.type), _SIZE.match(step.new.type)
+            if old and new and int(new.group(1)) < int(old.group(1)):
+                longest = _longest(conn, step.table, step.old.name, dialect)
+                if longest > int(new.group(1)):
+                    lost.append(f"column {step.table}.{step.old.name} would shrink to "
+                                f"{new.group(1)} characters but holds values of {longest}")
+    return lost
+
+
+def _column_loss(conn, table_name, column_name):
+    values = _count(conn, table_name, column_name)
+    if not values:
+        return []
+    return [f"column {table_name}.{column_name} would be dropped with its {values} values"]

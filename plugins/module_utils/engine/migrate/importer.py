@@ -1,0 +1,385 @@
+"""The import: a metadata archive into a project, while Jam.py runs.
+
+read and check → plan (before any maintenance window) → maintenance on → import delay →
+DDL and admin.sqlite as one unit where the database allows → files → log → maintenance
+off with version bumps. An empty plan changes nothing at all: no maintenance window, no
+version bump, no log. The caller holds the import lock (``run.run_import``).
+"""
+import datetime
+import gc
+import os
+import sqlite3
+import time
+from contextlib import ExitStack, closing, contextmanager
+from dataclasses import dataclass, field
+
+from ..archive.read import read_archive
+from ..db.connect import create_engine
+from ..db.registry import dialect_for
+from ..errors import JamDeployError
+from ..files import copy_like
+from ..jam.import_log import ImportLog
+from ..jam.journal import ImportJournal
+from ..jam.protocol import MaintenanceWindow
+from . import guards, incoming
+from .admin_changes import admin_statements
+from .backup import back_up
+from .incoming_files import IncomingFiles
+from .plan import build_plan, check_integrity
+from .rehearsal import rehearse
+from .render import render_plan
+
+# Admin items a running Jam.py process reads once and keeps (privileges per role).
+_CACHED_BY_PROCESSES = ("sys_privileges", "sys_roles", "sys_field_privileges")
+
+
+def _silent(line):
+    """A report that drops the progress lines."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What jam_import asks for (its options of the same names); JamDeployError for a value
+    outside what they accept."""
+    import_delay: int = None      # None: the project's own Import delay parameter
+    lock_timeout: float = None    # None: wait for another import as long as it takes
+    backup: bool = True
+    # False on the other application hosts of a shared database: one host changed the
+    # schema already, these only need admin.sqlite and the files.
+    schema: bool = True
+    drift: str = "fail"
+    allow_data_loss: bool = False
+    rehearse: bool = True
+
+    def __post_init__(self):
+        if self.import_delay is not None and self.import_delay < 0:
+            raise JamDeployError("import_delay must be 0 or more seconds")
+        if self.drift not in guards.DRIFT_POLICIES:
+            raise JamDeployError(f"drift must be one of {', '.join(guards.DRIFT_POLICIES)}, "
+                                 f"not {self.drift!r}")
+
+
+class ImportFailed(JamDeployError):
+    """The import stopped; the message names the statement and the database error."""
+
+    def __init__(self, message, result):
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass
+class ImportResult:
+    """What an import planned and did."""
+    changed: bool = False
+    plan: dict = field(default_factory=dict)
+    statements: list = field(default_factory=list)   # DDL, in order
+    executed: list = field(default_factory=list)     # DDL actually sent
+    admin_changes: list = field(default_factory=list)  # readable lines
+    files: list = field(default_factory=list)
+    log_file: str = None
+    versions: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    progress: list = field(default_factory=list)
+    drift: list = field(default_factory=list)        # live schema vs current metadata
+    # Running Jam.py processes cache each role's privileges until they restart (only the
+    # process that runs an import drops its cache), so new or changed privileges need a
+    # restart of the application's processes to apply.
+    restart_needed: bool = False
+    recovered: list = field(default_factory=list)   # what finishing an interrupted import did
+    rehearsal: str = None                            # "passed" or why it was skipped
+    data_loss: list = field(default_factory=list)    # what the plan would destroy
+    seconds: dict = field(default_factory=dict)      # time per phase
+    backup: dict = field(default_factory=dict)       # folder and restore hint
+    project_path: str = None
+    schemas: tuple = ()                              # (current, desired) model.Schema
+
+
+class Clock:
+    """Seconds spent per phase, for the result and the benchmark."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    @contextmanager
+    def phase(self, name):
+        """Add the time the ``with`` block takes to phase ``name``."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0) + time.perf_counter() - started, 3)
+
+
+class Importer:
+    """One import of the archive at ``archive_path`` into ``project`` (a ``jam.project.
+    Project``), with ``options`` (``ImportOptions``); progress lines go to ``report``."""
+
+    def __init__(self, project, archive_path, options=None, engine_factory=create_engine,
+                 report=None):
+        self.project = project
+        self.archive_path = archive_path
+        self.options = options or ImportOptions()
+        self.engine_factory = engine_factory
+        self.report = report or _silent
+        self.result = ImportResult(project_path=str(project.path))
+        self.clock = Clock(self.result.seconds)
+        self.committed = self.files_copied = False
+        self.incoming_files = None
+
+    def run(self, check_mode=False):
+        """Plan, check the live database, and unless ``check_mode`` apply; returns the
+        ImportResult or raises (check mode refuses what a real run would refuse)."""
+        with ExitStack() as stack:
+            stack.callback(self._remove_files)
+            with self.clock.phase("plan"):
+                self._plan()
+            if not self.result.changed:
+                return self.result
+            self.report("plan ready")
+            with self.clock.phase("connect"):
+                engine = self._connect()
+            if engine is not None:
+                stack.callback(engine.dispose)
+                with self.clock.phase("checks"):
+                    self._check_database(engine)
+                if self.options.rehearse and self.dialect.rehearses:
+                    with self.clock.phase("rehearsal"):
+                        self.result.rehearsal = rehearse(
+                            self.dialect, self.project.connection(), self.result.statements,
+                            self.engine_factory)
+                    self.report(f"rehearsal {self.result.rehearsal}")
+            if not check_mode:
+                self._back_up()
+                self._apply(engine)
+            return self.result
+
+    # -- planning (read-only) -----------------------------------------------------------
+    def _plan(self):
+        # Planning builds many long-lived objects (admin rows, SQLAlchemy tables); Python's
+        # cyclic collector would walk them again and again (it doubled the planning time
+        # of a 300-table project), and they hold no reference cycles to free.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._build_plan()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _build_plan(self):
+        project = self.project
+        connection = project.connection()
+        if connection["db_type"] is None:
+            raise JamDeployError(f"the project {project.path} has no database connection yet; "
+                                 "complete it first (jampy.deploy.jam_project)")
+        self.dialect = dialect_for(connection["db_type"])
+        self.archive = read_archive(self.archive_path)
+        self.current = project.metadata(for_import=True)
+        check_integrity(self.current, self.archive.metadata)
+        desired = incoming.prepare(self.archive.metadata, self.current, self.dialect.code)
+        self.plan = build_plan(self.current, desired, self.dialect.code,
+                               project.soft_deleted_counts())
+        self.rendered = render_plan(self.plan, self.dialect.code)
+        self.admin_sql = admin_statements(self.plan.admin, project.columns)
+        self.incoming_files = IncomingFiles(self.archive)
+        # Same metadata: a differing generated file only shows another Jam.py version (or a
+        # restart) regenerated it; copying it would make every run a change.
+        generated = () if self.plan.admin else _generated_files(desired.task_item())
+        self.file_changes = self.incoming_files.changed(project.path, generated)
+        result = self.result
+        result.plan = self.plan.summary()
+        result.plan["files"] = len(self.file_changes)
+        result.statements = [sql for step, sqls in self.rendered for sql in sqls]
+        result.admin_changes = [c.describe() for c in self.plan.admin]
+        result.files = self.file_changes
+        result.warnings.extend(self.archive.warnings)
+        result.changed = not self.plan.empty or bool(self.file_changes)
+        result.restart_needed = any(c.table in _CACHED_BY_PROCESSES for c in self.plan.admin)
+        result.schemas = (self.plan.current_schema, self.plan.desired_schema)
+
+    def _remove_files(self):
+        if self.incoming_files is not None:
+            self.incoming_files.remove()
+
+    # -- checking (read-only) -----------------------------------------------------------
+    def _connect(self):
+        """The database engine, connected once now: an unreachable database fails the run
+        before the site goes into maintenance."""
+        if not self.rendered or not self.options.schema:
+            return None
+        engine = self.engine_factory(self.project.connection())
+        try:
+            engine.connect().close()
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
+
+    def _check_database(self, engine):
+        """Drift and data loss, before anything changes (and in check mode)."""
+        with engine.connect() as conn:
+            found = guards.drift(conn, self.dialect, self.plan.current_schema)
+            self.result.drift = [str(d) for d in found]
+            guards.check_drift(found, self.options.drift, self.dialect)
+            self.result.warnings += [f"drift: {d}" for d in found]
+            self.result.data_loss = guards.data_loss(conn, self.plan, self.dialect)
+        guards.check_data_loss(self.result.data_loss, self.options.allow_data_loss)
+
+    # -- applying -----------------------------------------------------------------------
+    def _back_up(self):
+        """Before DDL that cannot be rolled back, dump what it changes (and admin.sqlite)."""
+        if self.dialect.transactional_ddl or not self.dialect.dumps_tables or \
+                not self.options.backup or not self.options.schema:
+            return
+        tables = self.plan.existing_tables_changed()
+        if not tables:
+            return
+        with self.clock.phase("backup"):
+            self.result.backup = back_up(self.project, self.dialect, tables)
+        self.report(f"backup of {len(tables)} tables in {self.result.backup['folder']}")
+
+    def _import_delay(self):
+        delay = self.options.import_delay
+        if delay is None:
+            delay = self.project.parameters()["import_delay"]
+            if delay and not self.current.table_items():
+                self.report("no import delay: a project without tables serves nothing yet")
+                delay = 0
+        return delay
+
+    def _apply(self, engine):
+        project, result = self.project, self.result
+        log = ImportLog(project.path, project.parameters()["language"])
+        delay = self._import_delay()
+        journal = ImportJournal(project.path, self.archive_path, self.dialect.code)
+        window = MaintenanceWindow(project.path, project.admin_path, journal)
+        try:
+            with self.clock.phase("maintenance"):
+                window.open()
+            self.report("maintenance on")
+            for key in ("import_reading_data", "import_checking_integrity", "import_analyzing"):
+                log.progress(key)
+            if delay:
+                log.progress("import_waiting_close")
+                self.report(f"import delay: waiting {delay} s")
+                with self.clock.phase("import_delay"):
+                    time.sleep(delay)
+            self._apply_database_and_admin(engine, log, journal)
+            log.progress("import_copying")
+            with self.clock.phase("files"):
+                try:
+                    self.incoming_files.copy(self.file_changes, project.path, self.report)
+                except OSError as exc:
+                    raise ImportFailed(
+                        f"the metadata were imported but copying the files failed ({exc}); "
+                        "run the import again to copy them", result) from None
+                self.files_copied = True
+                self.report("files copied")
+        except ImportFailed as exc:
+            log.error(str(exc))
+            raise
+        except JamDeployError as exc:
+            log.error(str(exc))
+            raise ImportFailed(str(exc), result) from None
+        finally:
+            # Once the database and admin.sqlite are committed the new metadata is in force:
+            # running processes must reload it even if copying files failed, and the next
+            # run's recovery copies the files.
+            with self.clock.phase("maintenance"):
+                result.versions = window.close(
+                    success=self.committed,
+                    keep_journal=self.committed and not self.files_copied)
+            self.report("maintenance off")
+            result.log_file = str(log.write(self._outcome(), datetime.datetime.now()))
+            result.progress = log.lines
+
+    def _outcome(self):
+        if not self.committed:
+            return "failed"
+        return "success" if self.files_copied else "errors"
+
+    def _apply_database_and_admin(self, engine, log, journal):
+        """DDL, then admin.sqlite, then the database commit: the journal says how far this
+        got, ``_admin.sqlite`` (Jam.py's own convention, restored at its next start) holds
+        admin.sqlite as it was until the database has committed."""
+        log.progress("import_changing_db")
+        conn = engine.connect() if engine else None
+        try:
+            # Without transactional DDL each statement commits by itself; the others wait
+            # for our commit.
+            trans = conn.begin() if conn is not None else None
+            journal.phase("database")
+            with self.clock.phase("database"):
+                self._execute_ddl(conn, log)
+            log.progress("import_changing_admin")
+            admin_copy = str(self.project.path / "_admin.sqlite")
+            copy_like(self.project.admin_path, admin_copy)
+            journal.phase("admin")
+            try:
+                self.report("admin.sqlite saved as _admin.sqlite")
+                with self.clock.phase("admin"):
+                    self._execute_admin()
+                journal.phase("commit")
+                self.report("admin.sqlite changed")
+                with self.clock.phase("database"):
+                    if trans is not None:
+                        trans.commit()
+            except BaseException:
+                os.replace(admin_copy, self.project.admin_path)
+                raise
+            self.committed = True
+            try:
+                self.report("database committed")
+            finally:  # from here on admin.sqlite must follow the database, never go back
+                os.remove(admin_copy)
+                journal.phase("files")
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _execute_ddl(self, conn, log):
+        if not self.options.schema:
+            self.report("schema changes left to the host that owns the database")
+            return
+        for step, sqls in self.rendered:
+            self.report(step.describe())
+            for sql in sqls:
+                log.sql(sql)
+                try:
+                    conn.exec_driver_sql(sql)
+                except Exception as exc:  # the driver's error, reported with the statement
+                    error = getattr(exc, "orig", exc)
+                    ran = ("rolled back: the database and admin.sqlite are unchanged"
+                           if self.dialect.transactional_ddl else
+                           f"{len(self.result.executed)} statements before it were applied "
+                           "and are not rolled back by this database; admin.sqlite is "
+                           "unchanged" + self._restore_hint())
+                    raise ImportFailed(f"statement failed: {sql}\n{str(error).strip()}\n"
+                                       f"The import was {ran}.", self.result) from None
+                self.result.executed.append(sql)
+
+    def _restore_hint(self):
+        found = self.result.backup
+        if not found:
+            return ""
+        return (f". The changed tables were saved before in {found['folder']}: restore them "
+                f"with `{found['restore']}` (as the database owner), then import again")
+
+    def _execute_admin(self):
+        with closing(sqlite3.connect(str(self.project.admin_path), timeout=30,
+                                     isolation_level=None)) as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, params in self.admin_sql:
+                    con.execute(sql, params)
+                con.execute("COMMIT")
+            except sqlite3.Error as exc:
+                con.execute("ROLLBACK")
+                raise ImportFailed(f"admin.sqlite change failed: {exc}", self.result) from None
+
+
+def _generated_files(task):
+    """The client code Jam.py writes itself from the metadata (js/<task>.js and its
+    minified copy): a process regenerates it when it loads the task."""
+    name = (task or {}).get("f_item_name")
+    return {f"js/{name}.js", f"js/{name}.min.js"} if name else set()

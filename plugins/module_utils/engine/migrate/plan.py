@@ -1,0 +1,175 @@
+"""Compare → Plan: typed steps that take a project database and admin.sqlite from their
+current metadata to the imported one. The plan is data; ``render`` renders it as SQL.
+
+Schema objects are matched by the IDs of the admin rows behind them (table = item ID,
+column = field ID, index or foreign key = index ID), as Jam.py matches rows, so a
+renamed column is a rename and not a drop and an add. Jam.py quirks fixed here on
+purpose: a changed index or foreign key is dropped and re-created (Jam.py only updates
+the admin row); a changed column size or type is altered (Jam.py fails or ignores it);
+on a database that rebuilds tables (SQLite) tables are rebuilt when a column is dropped,
+renamed or retyped, or a foreign key changes (Jam.py refuses to import into a SQLite
+project that has tables).
+"""
+from dataclasses import dataclass
+
+from ..db.registry import dialect_for
+from ..errors import JamDeployError
+from ..schema.derive import schema_from_metadata
+from .admin_changes import admin_changes
+from .steps import (AddColumn, AddForeignKey, AlterColumnType, CreateIndex, CreateSequence,
+                    CreateTable, DropColumn, DropForeignKey, DropIndex, DropSequence, DropTable,
+                    RebuildTable, RenameColumn, SequenceOwnedBy)
+
+
+def check_integrity(current, archived):
+    """Jam.py's rule: an item ID keeps its type and its table (facts §4.3); JamDeployError
+    lists every item that breaks it."""
+    errors = []
+    for item_id, old in current.items.items():
+        new = archived.items.get(item_id)
+        if new is None:
+            continue
+        if old.get("type_id") != new.get("type_id"):
+            errors.append(f"Items with ID {item_id} ({old.get('f_item_name')}, "
+                          f"{new.get('f_item_name')}) have different type values")
+        elif old.get("f_table_name") and (old["f_table_name"] or "").upper() != (
+                new.get("f_table_name") or "").upper():
+            errors.append(f"Items with ID {item_id} ({old.get('f_item_name')}, "
+                          f"{new.get('f_item_name')}) have different database tables "
+                          f"({old.get('f_table_name')}, {new.get('f_table_name')})")
+    if errors:
+        raise JamDeployError("the archive does not fit this project (nothing was changed):\n"
+                             + "\n".join(errors))
+
+
+@dataclass
+class Plan:
+    """The schema steps and admin row changes of an import, with the two schemas."""
+    steps: list                     # schema steps, in execution order
+    admin: list                     # admin_changes.RowChange
+    current_schema: object = None
+    desired_schema: object = None
+
+    @property
+    def empty(self):
+        """Nothing to change (an import of the same metadata)."""
+        return not self.steps and not self.admin
+
+    def existing_tables_changed(self):
+        """Tables that exist now and that the steps alter, drop or index (what a backup of
+        a database without transactional DDL must hold)."""
+        names = set()
+        for step in self.steps:
+            if isinstance(step, (CreateTable, CreateSequence, DropSequence, SequenceOwnedBy)):
+                continue
+            table = step.old if isinstance(step, RebuildTable) else step.table
+            name = table if isinstance(table, str) else table.name
+            if name in self.current_schema.tables:
+                names.add(name)
+        return sorted(names)
+
+    def summary(self):
+        """Counts of schema steps by kind and of admin changes by table and kind."""
+        counts = {}
+        for step in self.steps:
+            name = type(step).__name__
+            counts[name] = counts.get(name, 0) + 1
+        admin = {}
+        for change in self.admin:
+            key = f"{change.table}.{change.kind}"
+            admin[key] = admin.get(key, 0) + 1
+        return {"schema": counts, "admin": admin}
+
+
+def build_plan(current, desired, db_type, soft_deleted=None):
+    """Plan from the project's ``current`` metadata to ``desired`` (see incoming.prepare)
+    on a ``db_type`` database; ``soft_deleted``: {admin item: rows marked deleted}."""
+    old = schema_from_metadata(current, db_type)
+    new = schema_from_metadata(desired, db_type)
+    steps = schema_steps(old, new, dialect_for(db_type))
+    return Plan(steps, admin_changes(current, desired, soft_deleted or {}), old, new)
+
+
+def _by(items, key):
+    return {getattr(i, key): i for i in items if getattr(i, key) is not None}
+
+
+def schema_steps(old, new, dialect):
+    """The steps from the schema ``old`` to ``new``, in a safe order: drop foreign keys →
+    drop indexes → drop tables → column changes → create tables → create indexes → add
+    foreign keys."""
+    inline, rebuilds = dialect.inline_foreign_keys, dialect.rebuilds_tables
+    old_tables, new_tables = _by(old.tables.values(), "item_id"), _by(new.tables.values(), "item_id")
+    drop_fks, drop_indexes, drop_tables, columns, creates, add_indexes, add_fks = (
+        [], [], [], [], [], [], [])
+
+    for item_id, table in old_tables.items():
+        if item_id not in new_tables:
+            drop_tables.append(DropTable(table))
+            drop_tables.extend(DropSequence(c.sequence) for c in table.columns if c.sequence)
+
+    for item_id, table in new_tables.items():
+        before = old_tables.get(item_id)
+        if before is None:
+            creates.extend(_create_table(table, inline))
+            add_indexes.extend(CreateIndex(table.name, i) for i in table.indexes)
+            if not inline:
+                add_fks.extend(AddForeignKey(table.name, fk) for fk in table.foreign_keys)
+            continue
+        column_steps, rebuild = _column_steps(before, table)
+        removed_i, added_i = _changed(before.indexes, table.indexes, "index_id")
+        removed_f, added_f = _changed(before.foreign_keys, table.foreign_keys, "index_id")
+        if rebuilds and (rebuild or removed_f or added_f):
+            columns.append(_rebuild(before, table))  # indexes and FKs come with the rebuild
+            continue
+        columns.extend(column_steps)
+        drop_indexes.extend(DropIndex(before.name, i) for i in removed_i)
+        add_indexes.extend(CreateIndex(table.name, i) for i in added_i)
+        drop_fks.extend(DropForeignKey(before.name, fk) for fk in removed_f)
+        add_fks.extend(AddForeignKey(table.name, fk) for fk in added_f)
+
+    return drop_fks + drop_indexes + drop_tables + columns + creates + add_indexes + add_fks
+
+
+def _create_table(table, inline_foreign_keys):
+    sequences = [c for c in table.columns if c.sequence]
+    steps = [CreateSequence(c.sequence) for c in sequences]
+    steps.append(CreateTable(table, inline_foreign_keys=inline_foreign_keys))
+    steps.extend(SequenceOwnedBy(c.sequence, table.name, c.name) for c in sequences)
+    return steps
+
+
+def _changed(before, after, key):
+    """(removed, added) by ID; a definition that changed counts as both."""
+    old, new = _by(before, key), _by(after, key)
+    removed = [o for k, o in old.items() if k not in new or new[k] != o]
+    added = [n for k, n in new.items() if k not in old or old[k] != n]
+    return removed, added
+
+
+def _column_steps(before, after):
+    """Column steps, and whether a table-rebuild database needs a rebuild for them."""
+    old, new = _by(before.columns, "field_id"), _by(after.columns, "field_id")
+    steps, rebuild = [], False
+    for field_id, column in old.items():
+        if field_id not in new:
+            steps.append(DropColumn(before.name, column))
+            rebuild = True
+    for field_id, column in new.items():
+        previous = old.get(field_id)
+        if previous is None:
+            steps.append(AddColumn(after.name, column))
+            continue
+        if previous.name != column.name:
+            steps.append(RenameColumn(after.name, previous, column))
+            rebuild = True
+        if previous.type != column.type:
+            steps.append(AlterColumnType(after.name, previous, column))
+            rebuild = True
+    return steps, rebuild
+
+
+def _rebuild(before, after):
+    old = _by(before.columns, "field_id")
+    copy = tuple((c.name, old[c.field_id].name) for c in after.columns if c.field_id in old)
+    return RebuildTable(before, after, copy)
