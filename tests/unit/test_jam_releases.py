@@ -52,9 +52,10 @@ def demo70(folder):
 def demo54(folder):
     """A 5.4 project: the 7.0 demo's admin.sqlite without what marks 7.0."""
     project = demo70(folder)
-    with closing(sqlite3.connect(project.admin_path)) as con, con:
+    with closing(sqlite3.connect(project.admin_path)) as con:
         con.execute("DROP TABLE SYS_FIELD_PRIVILEGES")
         con.execute("ALTER TABLE SYS_ITEMS DROP COLUMN F_COPY_OF")
+        con.commit()
     project = Project(folder)
     assert project.layout == layouts.LAYOUT_54
     return project
@@ -102,9 +103,10 @@ def test_a_later_release_exports_and_reads_its_new_fields(tmp_path, monkeypatch)
     reaches the zip (NULL where admin.sqlite has no column yet, as Jam.py's Export) and is
     kept when the zip is read."""
     project = demo70(tmp_path / "demo")
-    with closing(sqlite3.connect(project.admin_path)) as con, con:
+    with closing(sqlite3.connect(project.admin_path)) as con:
         con.execute(f"ALTER TABLE SYS_PARAMS ADD COLUMN {NEW_FIELD.upper()} INTEGER")
         con.execute(f"UPDATE SYS_PARAMS SET {NEW_FIELD.upper()} = 1")
+        con.commit()
     monkeypatch.setattr(installed, "_FOUND",
                         {"jam": fake_jam(tmp_path / "site", "7.0.999", later_70_fields())})
     zip_path = export.export_project(Project(project.path), tmp_path / "later.zip").dest
