@@ -58,10 +58,10 @@ $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn $(CURDIR) $@
 
-# The reference Jam.py (5.4.136 from PyPI) in a venv of its own made from the project role's
-# locks, and its sdist (the demo app).
+# Every supported Jam.py release from PyPI (5.4.136, the reference; 5.5.4; 7.0.120), each in a
+# venv of its own made from the project role's locks, and its sdist (the demo app).
 jam: venv
-	$(PY) -c "from tests.harness import jamenv; jamenv.jam_python(); print('Jam.py', jamenv.JAM_VERSION, 'ready in', jamenv.VENV); jamenv.sdist_root()"
+	$(PY) -c "from tests.harness import jamenv; [print('Jam.py', j, 'ready in', j.python(), 'sdist', j.sdist_root()) for j in jamenv.ALL]"
 
 services:
 	bash scripts/services.sh

@@ -23,6 +23,11 @@ description:
   - An import interrupted earlier (its process killed, the host down) is finished first -
     rolled back, or rolled forward when the database had committed - from the journal it
     keeps in C(locks/) (C(recovered) says what was done).
+  - Refuses, before anything changes, an archive exported by another Jam.py release line
+    than the project's (the major.minor of the archive's SYS_PARAMS F_JAM_VERSION against
+    the Jam.py installed for the target's Python, else the project's F_JAM_VERSION) -
+    Jam.py's import works only with metadata of its own release line. 5.4 and 5.5 are one
+    line (same metadata and import code); an archive without F_JAM_VERSION is not checked.
   - Fixes some Jam.py import quirks on purpose - a changed index or foreign key is
     re-created, a changed column size or type is altered, and an existing SQLite project
     is migrated by rebuilding the changed tables (Jam.py refuses it).
@@ -214,6 +219,10 @@ progress:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive.read import read_archive
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.releases import (
+    check_archive_release)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.importer import (
     ImportFailed, ImportOptions)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.run import run_import
@@ -261,6 +270,8 @@ def main():
         options = ImportOptions(**{name: params[name] for name in (
             "import_delay", "lock_timeout", "backup", "schema", "drift", "allow_data_loss",
             "rehearse")})
+        check_archive_release(Project(params["project_path"]),
+                              read_archive(params["src"]).metadata)
         return run_import(params["project_path"], params["src"], options,
                           check_mode=module.check_mode)
 

@@ -18,15 +18,17 @@ from . import jamenv
 from .databases import SQLITE, ProjectDatabase
 
 
-def build(project_dir, ops, timeout=900):
-    """Apply the operations to the project; return the summary builder_ops.py prints."""
+def build(project_dir, ops, timeout=900, jam=None):
+    """Apply the operations to the project; return the summary builder_ops.py prints.
+    ``jam``: the release (a `jamenv.JamEnv` of 5.x: the script follows 5.x's Builder) whose
+    Builder code runs, the reference 5.4.136 when not given."""
     # The spec can hold a database password: a private temp file, removed afterwards.
     fd, spec = tempfile.mkstemp(prefix="jam-builder-", suffix=".json")
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(list(ops), f)
-        result = jamenv.run_jamside("builder_ops.py", Path(project_dir).resolve(), spec,
-                                    timeout=timeout)
+        result = (jam or jamenv.REFERENCE).run_jamside(
+            "builder_ops.py", Path(project_dir).resolve(), spec, timeout=timeout)
     finally:
         os.unlink(spec)
     return json.loads(result.stdout)

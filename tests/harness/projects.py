@@ -1,4 +1,7 @@
-"""Jam.py project folders made the way users make them, and Jam.py's own import into them."""
+"""Jam.py project folders made the way users make them, and Jam.py's own import into them.
+
+``jam`` is the release (a `jamenv.JamEnv`) whose project script, demo or import is used;
+the reference release 5.4.136 when not given."""
 import json
 import shutil
 from pathlib import Path
@@ -6,26 +9,26 @@ from pathlib import Path
 from . import jamenv
 
 
-def create_project(path):
+def create_project(path, jam=None):
     """Run Jam.py's own project script in an empty folder (what `jam-project.py` users do)."""
+    jam = jam or jamenv.REFERENCE
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    script = Path(jamenv.jam_python()).parent / "jam-project.py"
-    jamenv.run_jamside_script(script, cwd=path)
+    jam.run_script(jam.project_script(), cwd=path)
     return path
 
 
-def copy_demo(path):
+def copy_demo(path, jam=None):
     """A copy of the demo application shipped in the Jam.py sdist (a complete SQLite project)."""
     path = Path(path)
-    shutil.copytree(jamenv.sdist_root() / "demo", path)
+    shutil.copytree((jam or jamenv.REFERENCE).demo(), path)
     return path
 
 
-def jam_import(project, zip_path):
+def jam_import(project, zip_path, jam=None):
     """Jam.py's own import, in-process (the Builder's Import without the HTTP upload), of a
     private copy of the zip (Jam.py deletes what it imports); returns its result."""
     project = Path(project)
     copy = project.parent / f"{project.name}-{Path(zip_path).name}"
     shutil.copy(zip_path, copy)
-    return json.loads(jamenv.run_jamside("jam_import.py", project, copy).stdout)
+    return json.loads((jam or jamenv.REFERENCE).run_jamside("jam_import.py", project, copy).stdout)

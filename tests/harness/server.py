@@ -598,14 +598,17 @@ class JamServer:
 
     own_wsgi: serve the ``application`` of the project's own wsgi.py (as mod_wsgi does,
     middleware included) instead of calling create_application; python_path: folders the
-    server process imports from besides the Jam.py venv."""
+    server process imports from besides the Jam.py venv; jam: the release whose Python
+    serves (a `jamenv.JamEnv`, the reference 5.4.136 when not given)."""
 
-    def __init__(self, project_dir, port=None, log_path=None, own_wsgi=False, python_path=()):
+    def __init__(self, project_dir, port=None, log_path=None, own_wsgi=False, python_path=(),
+                 jam=None):
         self.project_dir = Path(project_dir)
         self.port = port or free_port()
         self.log_path = Path(log_path or self.project_dir.parent / f"jam-{self.port}.log")
         self.own_wsgi = own_wsgi
         self.python_path = [str(p) for p in python_path]
+        self.jam = jam or jamenv.REFERENCE
         self.process = None
 
     @property
@@ -621,7 +624,7 @@ class JamServer:
         if self.python_path:
             env["PYTHONPATH"] = os.pathsep.join(
                 [*self.python_path, *filter(None, [env.get("PYTHONPATH")])])
-        command = [jamenv.jam_python(), str(jamenv.JAMSIDE / "serve.py"), str(self.project_dir),
+        command = [self.jam.python(), str(jamenv.JAMSIDE / "serve.py"), str(self.project_dir),
                    str(self.port), *(["wsgi.py"] if self.own_wsgi else [])]
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                         start_new_session=True, env=env)

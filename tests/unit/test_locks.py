@@ -18,7 +18,7 @@ def test_every_locked_package_has_a_version_and_hashes(lock):
         assert all(len(h) == 64 for h in hashes), f"{lock}: {name} has a malformed hash"
 
 
-@pytest.mark.parametrize("version", ["5.4.136", "5.5.4", "7.0.120"])
+@pytest.mark.parametrize("version", jamenv.VERSIONS)
 def test_a_lock_per_jam_release_and_database(version):
     for db in ("sqlite", "postgresql", "mysql"):
         versions = locks.pinned(locks.PROJECT_LOCKS / f"jam-{version}-{db}.txt")
@@ -32,5 +32,6 @@ def test_the_test_venv_is_exactly_the_dev_lock():
 
 
 @pytest.mark.integration
-def test_the_jam_venv_is_exactly_its_locks():
-    assert locks.installed(jamenv.jam_python()) == locks.pinned(*jamenv.LOCKS)
+@pytest.mark.parametrize("jam", jamenv.ALL, ids=str)
+def test_the_jam_venvs_are_exactly_their_locks(jam):
+    assert locks.installed(jam.python()) == locks.pinned(*jam.locks)

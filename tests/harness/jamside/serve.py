@@ -10,7 +10,7 @@ import runpy
 import sys
 
 from jam.wsgi import create_application
-from werkzeug.serving import run_simple  # Jam.py's bundled werkzeug, first on sys.path
+from werkzeug.serving import run_simple  # 5.x: its bundled werkzeug, first on sys.path
 
 project_dir, port = sys.argv[1], int(sys.argv[2])
 if sys.argv[3:] == ["wsgi.py"]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ArchiveError
 from ..jam import defs
-from ..jam.layouts import LAYOUTS, detect
+from ..jam.layouts import LAYOUTS, detect, export_fields
 from ..jam.metadata import AdminTable, Metadata
 from .contents import CHUNK, TASK_DAT, exported
 
@@ -223,12 +223,13 @@ def metadata_from_task_data(data):
     sys_items = data.get("sys_items")
     item_fields = sys_items.get("fields") if isinstance(sys_items, dict) else None
     layout = LAYOUTS[detect(data, item_fields if isinstance(item_fields, list) else [])]
+    known_fields = export_fields(layout.name)
     tables = {}
     for name in layout.metadata_tables:
         if name not in data:
             raise ArchiveError(f"task.dat has no {name!r} entry; an import would delete "
                                f"every {name} row of the project")
-        tables[name] = _table_from_entry(name, data[name], layout.export_fields[name])
+        tables[name] = _table_from_entry(name, data[name], known_fields[name])
     known = {"db_type", *layout.metadata_tables}
     warnings = [f"task.dat entry {key!r} is not Jam.py metadata and is ignored"
                 for key in data if key not in known]

@@ -2,14 +2,20 @@
 
 Each supported version is one ``Layout``; the database-specific differences between
 versions (column types, key generation) are the dialects' (``db.dialects``). A new Jam.py
-version is one more ``Layout`` here, recognised by ``detect``.
+version is one more ``Layout`` here, recognised by ``detect``. Releases of one layout can
+still add admin fields (7.0.120 has three SYS_PARAMS fields 7.0.60 lacks): ``export_fields``
+takes them from the installed Jam.py.
 """
 from dataclasses import dataclass, field
+
+from . import installed
 
 LAYOUT_54 = "5.4"
 LAYOUT_70 = "7.0"
 
-# Fields of each admin item in the order Jam.py's Export writes them (task.dat "fields").
+# Fields of each admin item in the order Jam.py's Export writes them (task.dat "fields"):
+# 5.4.136's (5.5.4's are the same) and 7.0.60's; used when no Jam.py of the layout is
+# installed (see export_fields).
 _EXPORT_FIELDS_54 = {
     "sys_items": (
         "id deleted f_name f_item_name parent type_id table_id has_children f_index "
@@ -112,7 +118,8 @@ class Layout:
     name: str
     # The metadata items, in the order Jam.py exports and imports them.
     metadata_tables: tuple
-    # Fields of each admin item in the order Jam.py's Export writes them.
+    # Fields of each admin item in the order Jam.py's Export writes them, when no Jam.py of
+    # this layout is installed (see export_fields).
     export_fields: dict
     # 5.4: an item's table has the common fields (ID, DELETED, ...) of its group too.
     group_fields: bool = False
@@ -159,3 +166,29 @@ def detect(tables, item_fields):
             "F_COPY_OF" in {f.upper() for f in item_fields if isinstance(f, str)}:
         return LAYOUT_70
     return LAYOUT_54
+
+
+def export_fields(layout_name, jam=installed.THIS_PYTHON):
+    """{metadata item: fields in the order Jam.py's Export writes them} for metadata of the
+    layout ``layout_name``, which is also what Jam.py's import reads.
+
+    They come from the admin structure of ``jam`` (an ``installed.InstalledJam``, None for
+    none; by default the Jam.py this Python would import) when it is of this layout,
+    so that fields a later release adds are exported and read; otherwise, and for an item
+    it lacks, from the layout's table.
+    """
+    table = LAYOUTS[layout_name].export_fields
+    jam = installed.resolve(jam)
+    if installed_layout(jam) != layout_name:
+        return table
+    structure = jam.admin_fields()
+    return {name: structure.get(name, fields) for name, fields in table.items()}
+
+
+def installed_layout(jam):
+    """The layout of an installed Jam.py's admin structure (``jam``: an
+    ``installed.InstalledJam``), None for none or one without a readable structure."""
+    structure = jam.admin_fields() if jam else {}
+    if not structure:
+        return None
+    return detect(structure, structure.get("sys_items", ()))

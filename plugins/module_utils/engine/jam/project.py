@@ -6,7 +6,7 @@ from pathlib import Path
 from ..db.registry import DIALECTS
 from ..errors import NotAProjectError
 from . import admin_db, defs, params
-from .layouts import LAYOUTS, detect
+from .layouts import LAYOUTS, detect, export_fields
 from .metadata import AdminTable, Metadata
 
 # SYS_TASKS columns → connection keys (F_ALIAS is the database: name, file or DSN).
@@ -100,10 +100,11 @@ class Project:
         not marked DELETED = 1 (those it removes first, see ``soft_deleted_counts``)."""
         where = ' WHERE "DELETED" IS NOT 1' if for_import else ' WHERE "DELETED" = 0'
         layout = LAYOUTS[self.layout]
+        exported = export_fields(layout.name)
         tables = {}
         with self._connect() as con:
             for name in layout.metadata_tables:
-                fields = layout.export_fields[name]
+                fields = exported[name]
                 table = name.upper()
                 rows = []
                 if table in self.columns:
