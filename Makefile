@@ -11,8 +11,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: demo test pytest unit services venv collection jam sanity lint molecule lock clean
 
+# The demo application of Jam.py $(JAM) (7.0.120 unless told: make demo JAM=5.4.136).
+JAM ?= 7.0.120
 demo: venv collection jam
-	$(VENV)/bin/ansible-playbook playbooks/demo.yml
+	$(VENV)/bin/ansible-playbook playbooks/demo.yml -e demo_jam_version=$(JAM)
 
 # Every stage runs even when an earlier one failed; a verdict line per stage at the end.
 test: venv collection jam services
