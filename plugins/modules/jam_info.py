@@ -34,7 +34,8 @@ options:
       - Also connect to the project database (read-only) and return in C(drift) how its
         live schema differs from what the project's metadata describes - a column added by
         hand, a half-applied change - the check jam_import makes before an import.
-      - Needs SQLAlchemy and the database driver on the target (the project's venv).
+      - Needs SQLAlchemy and the database driver on the target (the project's venv). Not
+        supported yet for the databases Jam.py 7.0 added (the module fails saying so).
     type: bool
     default: false
 seealso:
@@ -87,6 +88,9 @@ connection:
   description:
     - The project database connection from SYS_TASKS; C(database) is Jam.py's F_ALIAS
       (database name, SQLite file or Oracle DSN).
+    - C(db_type) is Jam.py's number of the database type, C(db_type_name) its name as
+      M(jampy.deploy.jam_project) takes it (sqlite, firebird, postgresql, mysql, oracle,
+      mssql, and in Jam.py 7.0 databricks, duckdb, sqlcipher, msaccess).
     - The password is never returned; C(password_set) tells whether one is stored.
   returned: always
   type: dict

@@ -12,7 +12,7 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
 
-from ..db.registry import dialect_for
+from ..db.registry import supported_dialect
 from ..errors import JamDeployError
 from ..files import write_text
 from ..jam import defs as j
@@ -92,6 +92,7 @@ def plan_completion(project, desired, force_db_type=False):
     """What completing ``project`` with ``desired`` (connection keys, name, item_name,
     language) changes; nothing is written."""
     check_names(desired["name"], desired["item_name"])
+    dialect = supported_dialect(desired["db_type"], "completing a project for")
     metadata = project.metadata()
     connection = project.connection()
     plan = Completion()
@@ -115,7 +116,6 @@ def plan_completion(project, desired, force_db_type=False):
                 "metadata already has tables; changing it to "
                 f"{j.DB_TYPE_NAMES[new_type]} would leave them behind. Set force_db_type to "
                 "change it anyway")
-        dialect = dialect_for(new_type)
         for field_id, row in metadata.fields.items():
             name = row.get("f_db_field_name")
             if name and dialect.identifier_case(name) != name:
@@ -150,7 +150,7 @@ def completed_connection(project, desired):
     before = project.connection()
     after = Connection(before, **{k: v for k, v in desired.items() if k in before})
     after["db_type_name"] = j.DB_TYPE_NAMES[desired["db_type"]]
-    dialect_for(desired["db_type"]).locate(after, project.path)
+    supported_dialect(desired["db_type"], "completing a project for").locate(after, project.path)
     return after
 
 

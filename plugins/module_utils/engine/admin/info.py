@@ -1,5 +1,5 @@
 """A read-only report on a project: what ``jam_info`` returns."""
-from ..db.registry import dialect_for
+from ..db.registry import supported_dialect
 from ..jam import journal, params
 from ..jam.import_log import newest_import_log
 from ..migrate.guards import drift
@@ -55,7 +55,7 @@ def project_drift(project, engine_factory):
     """Differences between the live database and what the project's metadata describes,
     as sentences."""
     connection = project.connection()
-    dialect = dialect_for(connection["db_type"])
+    dialect = supported_dialect(connection["db_type"], "checking the live schema of")
     engine = engine_factory(connection)
     try:
         with engine.connect() as conn:
