@@ -96,6 +96,15 @@ connection:
   type: dict
   sample: {"db_type": 3, "db_type_name": "postgresql", "database": "shop", "user": "shop",
            "host": "127.0.0.1", "port": "5432", "encoding": null, "password_set": true}
+production_file:
+  description:
+    - Jam.py 7.0 - the file in the project folder whose presence is production mode, as the
+      Jam.py installed for the module's Python names it (C(builder.html), or the name
+      Jam.py's C(jam-secure-project.py) gave it); null for 5.4 projects, whose production
+      flag is in SYS_PARAMS.
+  returned: always
+  type: str
+  sample: builder.html
 parameters:
   description: Project parameters by readable name, typed as Jam.py reads them.
   returned: always

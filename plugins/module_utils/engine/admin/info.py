@@ -34,6 +34,7 @@ def project_info(project, include_log_text=False):
         "task": {"name": task.get("f_name"), "item_name": task.get("f_item_name")},
         "connection": project.connection().public(),
         "parameters": {k: v for k, v in parameters.items() if params.PARAMETERS[k][1]},
+        "production_file": project.production_file(),
         "build_version": parameters["build_version"],
         "params_version": parameters["params_version"],
         "modification": parameters["modification"],

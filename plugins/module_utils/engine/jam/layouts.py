@@ -127,7 +127,8 @@ class Layout:
     # or tables of their own.
     calculated_fields: bool = False
     item_copies: bool = False
-    # 7.0: production mode is this file in the project folder, with Jam.py's text.
+    # 7.0: production mode is this file in the project folder, with Jam.py's text (the
+    # name a Jam.py of the layout checks comes first, see production_file).
     production_file: str = None
     production_text: str = None
     # Extra SYS_TASKS columns of the connection: {connection key: column}.
@@ -183,6 +184,20 @@ def export_fields(layout_name, jam=installed.THIS_PYTHON):
         return table
     structure = jam.admin_fields()
     return {name: structure.get(name, fields) for name, fields in table.items()}
+
+
+def production_file(layout_name, jam=installed.THIS_PYTHON):
+    """The name of the file whose presence in the project folder is production mode for
+    metadata of the layout ``layout_name`` (None: production is SYS_PARAMS.F_PRODUCTION).
+
+    The name ``jam`` (an ``installed.InstalledJam``; by default the Jam.py this Python
+    would import) checks when it is of this layout - ``jam-secure-project.py`` renames the
+    file - otherwise the layout's ``builder.html``."""
+    default = LAYOUTS[layout_name].production_file
+    jam = installed.resolve(jam)
+    if default and installed_layout(jam) == layout_name:
+        return jam.production_file() or default
+    return default
 
 
 def installed_layout(jam):
