@@ -131,6 +131,8 @@ class Layout:
     # name a Jam.py of the layout checks comes first, see production_file).
     production_file: str = None
     production_text: str = None
+    # The page whose __$_key_$__ labels the Builder translates into a new project's language.
+    labelled_page: str = "index.html"
     # Extra SYS_TASKS columns of the connection: {connection key: column}.
     task_columns: dict = field(default_factory=dict)
     # The F_GEN_NAME Jam.py's import gives a new item on a database with generators.
@@ -156,7 +158,7 @@ LAYOUTS = {
          "sys_lookup_lists"),
         _fields(_EXPORT_FIELDS_70), calculated_fields=True, item_copies=True,
         production_file="builder.html", production_text="Application Builder production mode",
-        task_columns=TASK_COLUMNS_70, generator_name="{f_primary_key}_{f_table_name}_SEQ"),
+        labelled_page="templates.html", task_columns=TASK_COLUMNS_70, generator_name="{f_primary_key}_{f_table_name}_SEQ"),
 }
 
 
