@@ -77,10 +77,10 @@ def test_known_by_name_and_every_connection_refused(name, jam_name, number, libr
 
 @NEW_TYPES
 def test_their_archives_are_read_and_jam_imports_ours(name, jam_name, number, library,
-                                                     tmp_path):
+                                                      tmp_path):
     """jam_export of a switched project writes its number into task.dat; Jam.py 7.0.120's
     own import and jam_import both take that archive into a SQLite project."""
-    project, _ = switched_demo(tmp_path / "switched", jam_name, library)
+    project = switched_demo(tmp_path / "switched", jam_name, library)[0]
     zip_path = module("jam_export", {"project_path": str(project),
                                      "dest": str(tmp_path / "switched.zip")})["dest"]
     with zipfile.ZipFile(zip_path) as zf:

@@ -11,7 +11,7 @@ import pytest
 from tests.harness import jamenv, projects
 from tests.harness.ansible_run import run_module
 from tests.harness.outsider import BUILDER_CALL, Site
-from tests.harness.server import RESPONSE, JamServer
+from tests.harness.server import JamServer
 
 J70 = jamenv.JamEnv("7.0.120")
 MARKER = "xybuilder.html"
