@@ -9,7 +9,9 @@ version_added: 0.1.0
 description:
   - Copies the rows of a source (production) project's database into the target
     (test, staging) project's database, across database types (PostgreSQL production into
-    SQLite or PostgreSQL staging, for example).
+    SQLite or PostgreSQL staging, for example). Projects on the databases Jam.py 7.0 added
+    (Databricks, DuckDB, SQLCipher, MS Access) are refused as not supported yet, on either
+    side, before anything changes.
   - Tables and columns are matched through both projects' metadata (item and field IDs),
     never by physical name alone. Unless I(import_metadata=false) the target's metadata is
     first brought to the source's with the import engine of M(jampy.deploy.jam_import).

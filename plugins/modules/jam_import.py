@@ -11,7 +11,9 @@ description:
     Builder into a Jam.py project on the target, while its Jam.py processes keep serving.
   - Compares the project's current metadata with the archive's by ID, as Jam.py does, and
     derives a plan before anything changes - schema statements for the project database
-    (SQLite, PostgreSQL, MySQL/MariaDB), admin.sqlite row changes and project files. When
+    (SQLite, PostgreSQL, MySQL/MariaDB; a project on one of the databases Jam.py 7.0 added,
+    Databricks, DuckDB, SQLCipher or MS Access, is refused as not supported yet, before
+    anything changes), admin.sqlite row changes and project files. When
     the plan is empty nothing happens at all (no maintenance window, no version bump) and
     the module reports C(changed=false).
   - Otherwise it follows Jam.py's own protocol so running processes take part - the

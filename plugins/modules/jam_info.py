@@ -34,7 +34,8 @@ options:
       - Also connect to the project database (read-only) and return in C(drift) how its
         live schema differs from what the project's metadata describes - a column added by
         hand, a half-applied change - the check jam_import makes before an import.
-      - Needs SQLAlchemy and the database driver on the target (the project's venv).
+      - Needs SQLAlchemy and the database driver on the target (the project's venv). Not
+        supported yet for the databases Jam.py 7.0 added (the module fails saying so).
     type: bool
     default: false
 seealso:
@@ -87,11 +88,23 @@ connection:
   description:
     - The project database connection from SYS_TASKS; C(database) is Jam.py's F_ALIAS
       (database name, SQLite file or Oracle DSN).
+    - C(db_type) is Jam.py's number of the database type, C(db_type_name) its name as
+      M(jampy.deploy.jam_project) takes it (sqlite, firebird, postgresql, mysql, oracle,
+      mssql, and in Jam.py 7.0 databricks, duckdb, sqlcipher, msaccess).
     - The password is never returned; C(password_set) tells whether one is stored.
   returned: always
   type: dict
   sample: {"db_type": 3, "db_type_name": "postgresql", "database": "shop", "user": "shop",
            "host": "127.0.0.1", "port": "5432", "encoding": null, "password_set": true}
+production_file:
+  description:
+    - Jam.py 7.0 - the file in the project folder whose presence is production mode, as the
+      Jam.py installed for the module's Python names it (C(builder.html), or the name
+      Jam.py's C(jam-secure-project.py) gave it); null for 5.4 projects, whose production
+      flag is in SYS_PARAMS.
+  returned: always
+  type: str
+  sample: builder.html
 parameters:
   description: Project parameters by readable name, typed as Jam.py reads them.
   returned: always

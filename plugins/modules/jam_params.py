@@ -13,7 +13,10 @@ description:
     (the parameters version is bumped and the build-id marker in C(locks/) rewritten, as
     the Builder does when it saves the dialog).
   - With Jam.py 7.0, production mode is the C(builder.html) file in the project folder,
-    which Jam.py reads once per process; restart the application to apply it.
+    which Jam.py reads once per process; restart the application to apply it. A Jam.py
+    secured with its C(jam-secure-project.py) checks another name, which the module reads
+    from the Jam.py installed for its Python (run it with the project's venv, as the
+    project role does).
   - Can clear a maintenance flag left set by an interrupted import (I(reset_maintenance)).
 extends_documentation_fragment:
   - jampy.deploy.project

@@ -41,10 +41,15 @@ options:
     type: int
     default: 1
   db_type:
-    description: The project database's type.
+    description:
+      - The project database's type; Jam.py stores it as its number (SYS_TASKS.F_DB_TYPE)
+        - sqlite 1, firebird 2, postgresql 3, mysql 4, oracle 5, mssql 6, and in Jam.py
+        7.0 databricks 7, duckdb 8, sqlcipher 9, msaccess 10.
+      - C(databricks), C(duckdb), C(sqlcipher) and C(msaccess) are refused as not
+        supported yet, before anything changes.
     type: str
     required: true
-    choices: [sqlite, postgresql, mysql, mssql, oracle, firebird]
+    choices: [databricks, duckdb, firebird, msaccess, mssql, mysql, oracle, postgresql, sqlcipher, sqlite]
   database:
     description:
       - Database name; for SQLite the database file (relative paths are relative to the

@@ -137,3 +137,30 @@ def test_databases_not_testable_here_are_written_as_the_builder_would(
     assert (row["F_ALIAS"], row["F_LOGIN"], row["F_HOST"]) == ("SHOPDB", "shop", "db.example.org")
     assert names and all(n == n.upper() for n in names)  # upper-case identifiers there
     assert not run_module("jampy.deploy.jam_project", args)["changed"]
+
+
+GERMAN = 7  # its "ok" is empty in langs.sqlite of 5.4.136 and 7.0.120: the Builder says "OK"
+LABELS = "<p>__$_ok_$__ __$_cancel_$__ __$_log_out_$__</p>\n"
+
+
+@pytest.mark.parametrize("jam", [jamenv.JamEnv("5.4.136"), jamenv.JamEnv("7.0.120")], ids=str)
+def test_the_language_like_the_builder_english_where_a_text_is_empty(jam, tmp_path):
+    theirs = projects.create_project(tmp_path / "theirs", jam)
+    page = theirs / ("templates.html" if jam.major >= 7 else "index.html")
+    # 7.0's template page has no labels of its own: a page of the user's has them.
+    page.write_text(page.read_text() + LABELS)
+    ours = tmp_path / "ours"
+    shutil.copytree(theirs, ours)
+    jam.run_jamside("set_language.py", theirs, GERMAN)
+    run_any_module("jampy.deploy.jam_project", {
+        "project_path": str(ours), "name": "Shop", "item_name": "shop", "language": GERMAN,
+        "db_type": "sqlite", "database": "shop.sqlite"}, python=jam.python())
+
+    translated = page.read_text()
+    assert "<p>OK Abbruch Abmelden</p>" in translated and "__$_" not in translated
+    assert (ours / page.name).read_text() == translated
+    with closing(sqlite3.connect(theirs / "admin.sqlite")) as a, \
+            closing(sqlite3.connect(ours / "admin.sqlite")) as b:
+        query = "SELECT ID, F_NAME FROM SYS_ITEMS WHERE TYPE_ID <> 5 ORDER BY ID"
+        assert b.execute(query).fetchall() == a.execute(query).fetchall()
+        assert b.execute("SELECT F_LANGUAGE FROM SYS_PARAMS").fetchall() == [(GERMAN,)]

@@ -121,7 +121,7 @@ HOSTILE = {
     "task_not_utf8": (raw_task(b'{"db_type": "\xff\xfe"}'), "not UTF-8"),
     "task_is_list": (raw_task(b"[1, 2, 3]"), "must hold a JSON object"),
     "task_deeply_nested": (raw_task(b"[" * 100000 + b"]" * 100000), "nested too deeply"),
-    "unknown_db_type": (lambda p: make_zip(p, [], task_data(db_type=9)), "not a Jam.py database type"),
+    "unknown_db_type": (lambda p: make_zip(p, [], task_data(db_type=11)), "not a Jam.py database type"),
     "db_type_string": (lambda p: make_zip(p, [], task_data(db_type="1")), "not a Jam.py database type"),
     "missing_table": (lambda p: make_zip(p, [], {k: v for k, v in task_data().items()
                                                  if k != "sys_fields"}), "no 'sys_fields' entry"),

@@ -178,3 +178,27 @@ def test_the_installed_jam_is_the_projects_when_it_has_its_layout(tmp_path):
     with pytest.raises(JamDeployError, match=r"release line \(5\.4 or 5\.5\)"):
         releases.check_archive_release(
             demo54(tmp_path / "demo54"), with_release(project.metadata(), "7.0.60"), jam=older)
+
+
+WSGI_70 = '''import os
+
+class App:
+    @cached_property
+    def production(self):
+        return os.path.exists(os.path.join(self.work_dir, {name!r}))
+'''
+
+
+@pytest.mark.parametrize("wsgi, expected", [
+    (WSGI_70.format(name="builder.html"), "builder.html"),
+    # jam-secure-project.py rewrites the name in place (CRLF: the wheel's line endings).
+    (WSGI_70.format(name="xybuilder.html").replace("\n", "\r\n"), "xybuilder.html"),
+    ("class App:\n    pass\n", "builder.html"),  # 5.x has no App.production
+    ("class App(:\n", "builder.html"),           # unreadable: the layout's name
+], ids=["as released", "secured", "none", "unreadable"])
+def test_the_production_file_is_the_installed_jams(wsgi, expected, tmp_path):
+    jam = fake_jam(tmp_path, "7.0.999", later_70_fields())
+    (tmp_path / "jam" / "wsgi.py").write_text(wsgi, newline="")
+    assert layouts.production_file(layouts.LAYOUT_70, jam) == expected
+    assert layouts.production_file(layouts.LAYOUT_54, jam) is None
+    assert layouts.production_file(layouts.LAYOUT_70, None) == "builder.html"

@@ -1,8 +1,9 @@
 """Completing a project headlessly: what the Builder's new-project dialogs store (facts §9).
 
 Jam.py's project script leaves SYS_TASKS empty and the language unset; the Builder then
-asks for the language (SYS_PARAMS.F_LANGUAGE, item captions and index.html labels in that
-language), the project's name and item name (the TASK_TYPE item) and the database
+asks for the language (SYS_PARAMS.F_LANGUAGE, item captions and the labels of the layout's
+page - 5.4's index.html, 7.0's templates.html - in that language, English where its text is
+empty), the project's name and item name (the TASK_TYPE item) and the database
 connection (SYS_TASKS), and rewrites every field's column name in the database's
 identifier case. A project counts as complete once SYS_TASKS.F_DB_TYPE is set.
 """
@@ -12,7 +13,7 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
 
-from ..db.registry import dialect_for
+from ..db.registry import supported_dialect
 from ..errors import JamDeployError
 from ..files import write_text
 from ..jam import defs as j
@@ -38,14 +39,14 @@ class Completion:
     language: tuple = None                           # (old, new) of SYS_PARAMS.F_LANGUAGE
     captions: dict = field(default_factory=dict)     # SYS_ITEMS id: (old, new) F_NAME
     field_names: dict = field(default_factory=dict)  # SYS_FIELDS id: (old, new) column name
-    index_html: str = None                           # the new index.html text, if it changes
+    page: tuple = None                               # (labelled page, new text) if it changes
     warnings: list = field(default_factory=list)
 
     @property
     def empty(self):
         """Nothing to change: the project is complete as desired."""
         return not (self.tasks or self.task_item or self.language or self.captions
-                    or self.field_names or self.index_html is not None)
+                    or self.field_names or self.page is not None)
 
     def describe(self):
         """Readable lines; the password shows only as changed, never its value."""
@@ -64,8 +65,8 @@ class Completion:
             lines.append(f"{len(self.captions)} item captions translated")
         if self.field_names:
             lines.append(f"{len(self.field_names)} field column names in the database's case")
-        if self.index_html is not None:
-            lines.append("index.html labels translated")
+        if self.page is not None:
+            lines.append(f"{self.page[0]} labels translated")
         return lines
 
 
@@ -92,6 +93,7 @@ def plan_completion(project, desired, force_db_type=False):
     """What completing ``project`` with ``desired`` (connection keys, name, item_name,
     language) changes; nothing is written."""
     check_names(desired["name"], desired["item_name"])
+    dialect = supported_dialect(desired["db_type"], "completing a project for")
     metadata = project.metadata()
     connection = project.connection()
     plan = Completion()
@@ -115,7 +117,6 @@ def plan_completion(project, desired, force_db_type=False):
                 "metadata already has tables; changing it to "
                 f"{j.DB_TYPE_NAMES[new_type]} would leave them behind. Set force_db_type to "
                 "change it anyway")
-        dialect = dialect_for(new_type)
         for field_id, row in metadata.fields.items():
             name = row.get("f_db_field_name")
             if name and dialect.identifier_case(name) != name:
@@ -140,7 +141,7 @@ def plan_completion(project, desired, force_db_type=False):
             row = metadata.items[names[item_name]]
             if row.get("f_name") != text:
                 plan.captions[names[item_name]] = (row.get("f_name"), text)
-        plan.index_html = _translated_index(project, language)
+        plan.page = _translated_page(project, language)
     return plan
 
 
@@ -150,13 +151,15 @@ def completed_connection(project, desired):
     before = project.connection()
     after = Connection(before, **{k: v for k, v in desired.items() if k in before})
     after["db_type_name"] = j.DB_TYPE_NAMES[desired["db_type"]]
-    dialect_for(desired["db_type"]).locate(after, project.path)
+    supported_dialect(desired["db_type"], "completing a project for").locate(after, project.path)
     return after
 
 
-def _translated_index(project, language):
-    """index.html with the template's __$_key_$__ labels translated, or None."""
-    path = project.path / "index.html"
+def _translated_page(project, language):
+    """(name, text) of the layout's labelled page with its __$_key_$__ labels translated,
+    or None when that changes nothing."""
+    name = LAYOUTS[project.layout].labelled_page
+    path = project.path / name
     if not path.is_file():
         return None
     text = path.read_text(encoding="utf-8")
@@ -165,11 +168,11 @@ def _translated_index(project, language):
         return None
     texts = translations(project.path, keys, language)
     new = _LABEL.sub(lambda m: texts.get(m.group(1), m.group(0)), text)
-    return new if new != text else None
+    return (name, new) if new != text else None
 
 
 def apply_completion(project, plan):
-    """Write the planned changes: admin.sqlite in one transaction, then index.html."""
+    """Write the planned changes: admin.sqlite in one transaction, then the labelled page."""
     with closing(sqlite3.connect(str(project.admin_path), timeout=30)) as con:
         with con:
             if plan.tasks:
@@ -186,5 +189,6 @@ def apply_completion(project, plan):
                             [(new, item_id) for item_id, (old, new) in plan.captions.items()])
             con.executemany("UPDATE SYS_FIELDS SET F_DB_FIELD_NAME = ? WHERE ID = ?",
                             [(new, fid) for fid, (old, new) in plan.field_names.items()])
-    if plan.index_html is not None:
-        write_text(project.path / "index.html", plan.index_html, project.path)
+    if plan.page is not None:
+        name, text = plan.page
+        write_text(project.path / name, text, project.path)

@@ -1,5 +1,5 @@
 """A read-only report on a project: what ``jam_info`` returns."""
-from ..db.registry import dialect_for
+from ..db.registry import supported_dialect
 from ..jam import journal, params
 from ..jam.import_log import newest_import_log
 from ..migrate.guards import drift
@@ -34,6 +34,7 @@ def project_info(project, include_log_text=False):
         "task": {"name": task.get("f_name"), "item_name": task.get("f_item_name")},
         "connection": project.connection().public(),
         "parameters": {k: v for k, v in parameters.items() if params.PARAMETERS[k][1]},
+        "production_file": project.production_file(),
         "build_version": parameters["build_version"],
         "params_version": parameters["params_version"],
         "modification": parameters["modification"],
@@ -55,7 +56,7 @@ def project_drift(project, engine_factory):
     """Differences between the live database and what the project's metadata describes,
     as sentences."""
     connection = project.connection()
-    dialect = dialect_for(connection["db_type"])
+    dialect = supported_dialect(connection["db_type"], "checking the live schema of")
     engine = engine_factory(connection)
     try:
         with engine.connect() as conn:

@@ -2,8 +2,8 @@
 
 The values go to SYS_PARAMS with a PARAMS_VERSION bump and a new build-id marker, so
 every running Jam.py process re-reads them at its next /api request, as after a save in
-the Builder. In 7.0 production is the ``builder.html`` file instead (read once per process:
-a restart applies it).
+the Builder. In 7.0 production is a file in the project folder instead, ``builder.html`` or
+the name ``jam-secure-project.py`` gave it (read once per process: a restart applies it).
 """
 from ..db.connect import create_engine
 from ..errors import JamDeployError
@@ -33,11 +33,11 @@ def apply_settings(project, changes):
             recover(project, create_engine)
             changes = dict(changes)
             del changes["maintenance"]
-    layout = LAYOUTS[project.layout]
+    layout, marker = LAYOUTS[project.layout], project.production_file()
     columns = {}
     for name, (old, new) in changes.items():
-        if name == "production" and layout.production_file:
-            _set_production_file(project, layout, new)
+        if name == "production" and marker:
+            _set_production_file(project, marker, layout.production_text, new)
         else:
             columns[params.column(name).upper()] = params.stored(new)
     if not columns:
@@ -56,9 +56,9 @@ def _check_no_import_running(project):
             "flag will be cleared when it ends - not resetting it") from None
 
 
-def _set_production_file(project, layout, on):
-    path = project.path / layout.production_file
+def _set_production_file(project, name, text, on):
+    path = project.path / name
     if on:
-        write_text(path, layout.production_text, project.path)
+        write_text(path, text, project.path)
     elif path.exists():
         path.unlink()

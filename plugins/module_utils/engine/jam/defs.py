@@ -3,10 +3,14 @@ admin fields an import treats specially. What differs between versions is in ``l
 what differs between databases in ``db.dialects``.
 """
 
+# SYS_TASKS.F_DB_TYPE and task.dat's db_type; 7 to 10 exist in Jam.py 7.0 only. The names
+# are Jam.py's (Consts.DB_TYPE), lower-cased.
 SQLITE, FIREBIRD, POSTGRESQL, MYSQL, ORACLE, MSSQL = 1, 2, 3, 4, 5, 6
+DATABRICKS, DUCKDB, SQLCIPHER, MSACCESS = 7, 8, 9, 10
 DB_TYPE_NAMES = {
     SQLITE: "sqlite", FIREBIRD: "firebird", POSTGRESQL: "postgresql",
     MYSQL: "mysql", ORACLE: "oracle", MSSQL: "mssql",
+    DATABRICKS: "databricks", DUCKDB: "duckdb", SQLCIPHER: "sqlcipher", MSACCESS: "msaccess",
 }
 DB_TYPES_BY_NAME = {name: code for code, name in DB_TYPE_NAMES.items()}
 

@@ -4,7 +4,8 @@ Nothing of it is imported: ``jam.wsgi`` of 5.x puts its bundled libraries first 
 ``sys.path``, and the release and the admin structure are plain data in the package -
 ``jam/__init__.py`` holds ``__version__ = (7, 0, 120)``, ``jam/admin/builder_structure.info``
 the admin items (``sys_params``, ``sys_fields``, ...) with their fields in the order
-Jam.py's Export writes them.
+Jam.py's Export writes them, and 7.0's ``jam/wsgi.py`` the name of the production-mode file
+(``App.production``), which Jam.py's ``jam-secure-project.py`` rewrites in place.
 """
 import ast
 import functools
@@ -28,6 +29,30 @@ class InstalledJam:
         """{admin item name: field names in the structure's order} of every admin item that
         has a table; {} when the package has no readable admin structure."""
         return dict(_admin_fields(os.path.join(self.path, "admin", "builder_structure.info")))
+
+    def production_file(self):
+        """The file in a project folder whose presence means production mode to this
+        Jam.py (7.0: ``builder.html`` unless ``jam-secure-project.py`` renamed it); None
+        when its ``wsgi.py`` has no ``App.production`` (5.x) or cannot be read."""
+        return _production_file(os.path.join(self.path, "wsgi.py"))
+
+
+@functools.lru_cache(maxsize=None)
+def _production_file(wsgi):
+    # App.production is os.path.exists(os.path.join(self.work_dir, '<name>')).
+    try:
+        with open(wsgi, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), wsgi)
+    except (OSError, ValueError, SyntaxError):
+        return None
+    for app in tree.body:
+        if isinstance(app, ast.ClassDef) and app.name == "App":
+            for method in app.body:
+                if isinstance(method, ast.FunctionDef) and method.name == "production":
+                    names = [n.value for n in ast.walk(method) if isinstance(n, ast.Constant)
+                             and isinstance(n.value, str) and n.value.endswith(".html")]
+                    return names[0] if len(names) == 1 else None
+    return None
 
 
 @functools.lru_cache(maxsize=None)

@@ -33,15 +33,22 @@ def _query(path, sql, params):
 
 
 def translations(project_path, keys, language=None):
-    """{key: text} for ``keys`` in ``language`` (all languages when None: [(key, text)])."""
+    """{key: text} for ``keys`` in ``language`` as Jam.py's ``task.language`` gives them:
+    English's text (language 1) where the language's own is empty, as its
+    ``langs.get_lang_dict`` does. All languages when None: [(key, text)]."""
     keys = list(keys)
     marks = ", ".join("?" * len(keys))
-    sql = ("SELECT k.F_KEYWORD, v.F_VALUE FROM JAM_LANG_KEYS k JOIN JAM_LANG_VALUES v "
-           f"ON v.F_KEY = k.ID WHERE k.F_KEYWORD IN ({marks})")
-    params = keys
-    if language is not None:
-        sql += " AND v.F_LANG = ?"
-        params = keys + [language]
+    if language is None:
+        sql = ("SELECT k.F_KEYWORD, v.F_VALUE FROM JAM_LANG_KEYS k JOIN JAM_LANG_VALUES v "
+               f"ON v.F_KEY = k.ID WHERE k.F_KEYWORD IN ({marks})")
+        params = keys
+    else:
+        sql = ("SELECT k.F_KEYWORD, CASE WHEN TRIM(v.F_VALUE) <> '' THEN v.F_VALUE "
+               "ELSE english.F_VALUE END FROM JAM_LANG_KEYS k "
+               "LEFT JOIN JAM_LANG_VALUES v ON v.F_KEY = k.ID AND v.F_LANG = ? "
+               "LEFT JOIN JAM_LANG_VALUES english ON english.F_KEY = k.ID AND english.F_LANG = 1 "
+               f"WHERE k.F_KEYWORD IN ({marks})")
+        params = [language] + keys
     for path in langs_files(project_path):
         rows = [(k, v) for k, v in _query(path, sql, params) if v]
         if rows:

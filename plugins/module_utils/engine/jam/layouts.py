@@ -127,9 +127,12 @@ class Layout:
     # or tables of their own.
     calculated_fields: bool = False
     item_copies: bool = False
-    # 7.0: production mode is this file in the project folder, with Jam.py's text.
+    # 7.0: production mode is this file in the project folder, with Jam.py's text (the
+    # name a Jam.py of the layout checks comes first, see production_file).
     production_file: str = None
     production_text: str = None
+    # The page whose __$_key_$__ labels the Builder translates into a new project's language.
+    labelled_page: str = "index.html"
     # Extra SYS_TASKS columns of the connection: {connection key: column}.
     task_columns: dict = field(default_factory=dict)
     # The F_GEN_NAME Jam.py's import gives a new item on a database with generators.
@@ -155,7 +158,7 @@ LAYOUTS = {
          "sys_lookup_lists"),
         _fields(_EXPORT_FIELDS_70), calculated_fields=True, item_copies=True,
         production_file="builder.html", production_text="Application Builder production mode",
-        task_columns=TASK_COLUMNS_70, generator_name="{f_primary_key}_{f_table_name}_SEQ"),
+        labelled_page="templates.html", task_columns=TASK_COLUMNS_70, generator_name="{f_primary_key}_{f_table_name}_SEQ"),
 }
 
 
@@ -183,6 +186,20 @@ def export_fields(layout_name, jam=installed.THIS_PYTHON):
         return table
     structure = jam.admin_fields()
     return {name: structure.get(name, fields) for name, fields in table.items()}
+
+
+def production_file(layout_name, jam=installed.THIS_PYTHON):
+    """The name of the file whose presence in the project folder is production mode for
+    metadata of the layout ``layout_name`` (None: production is SYS_PARAMS.F_PRODUCTION).
+
+    The name ``jam`` (an ``installed.InstalledJam``; by default the Jam.py this Python
+    would import) checks when it is of this layout - ``jam-secure-project.py`` renames the
+    file - otherwise the layout's ``builder.html``."""
+    default = LAYOUTS[layout_name].production_file
+    jam = installed.resolve(jam)
+    if default and installed_layout(jam) == layout_name:
+        return jam.production_file() or default
+    return default
 
 
 def installed_layout(jam):

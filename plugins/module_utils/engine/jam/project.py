@@ -6,7 +6,7 @@ from pathlib import Path
 from ..db.registry import DIALECTS
 from ..errors import NotAProjectError
 from . import admin_db, defs, params
-from .layouts import LAYOUTS, detect, export_fields
+from .layouts import LAYOUTS, detect, export_fields, production_file
 from .metadata import AdminTable, Metadata
 
 # SYS_TASKS columns → connection keys (F_ALIAS is the database: name, file or DSN).
@@ -90,10 +90,15 @@ class Project:
     def parameters(self):
         """The parameters by readable name, typed the way Jam.py reads them."""
         values = params.read_parameters(self.raw_params())
-        production_file = LAYOUTS[self.layout].production_file
-        if production_file:
-            values["production"] = (self.path / production_file).exists()
+        marker = self.production_file()
+        if marker:
+            values["production"] = (self.path / marker).exists()
         return values
+
+    def production_file(self):
+        """The file whose presence is production mode (7.0; None: 5.4's F_PRODUCTION),
+        named as the installed Jam.py names it (see ``layouts.production_file``)."""
+        return production_file(self.layout)
 
     def metadata(self, for_import=False):
         """The metadata rows; Jam.py's Export takes DELETED = 0 rows, its import every row

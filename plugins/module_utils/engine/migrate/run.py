@@ -4,6 +4,7 @@ import os
 from contextlib import ExitStack
 
 from ..db.connect import create_engine
+from ..db.registry import supported_dialect
 from ..jam.locks import METADATA_IMPORT, project_lock
 from ..jam.project import Project
 from .importer import Clock, Importer, ImportOptions
@@ -21,6 +22,9 @@ def run_import(project_path, archive_path, options=None, engine_factory=create_e
     """
     options = options or ImportOptions()
     report = report or (lambda line: None)
+    db_type = Project(project_path).connection()["db_type"]
+    if db_type is not None:  # an incomplete project is refused by the import itself
+        supported_dialect(db_type, "importing into")
     if check_mode:
         return Importer(Project(project_path), archive_path, options, engine_factory,
                         report).run(check_mode=True)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from ..archive.export import export_project
 from ..db.connect import create_engine
 from ..db.quoting import sql_name
-from ..db.registry import dialect_for
+from ..db.registry import dialect_for, supported_dialect
 from ..errors import JamDeployError
 from ..files import write_text
 from ..jam.journal import RefreshJournal
@@ -111,6 +111,8 @@ def run_refresh(target_path, source_path, options=None, engine_factory=create_en
     result = RefreshResult()
     src_conn = source_connection(source, options.source_overrides)
     tgt_conn = target.connection()
+    supported_dialect(tgt_conn["db_type"], "refreshing the data of")
+    supported_dialect(src_conn["db_type"], "copying data from")
     same_database.check_settings(src_conn, tgt_conn)
     source_meta = source.metadata(for_import=True)
     if options.import_metadata:

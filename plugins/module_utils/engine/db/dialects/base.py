@@ -42,6 +42,8 @@ class Dialect:
     drivers = ()
     # A third-party SQLAlchemy dialect the drivers need (its module).
     dialect_module = None
+    # Why nothing connects to this database yet (None: it is supported).
+    not_supported_because = None
     # The connection's encoding goes to the driver as ``charset``.
     encoding_as_charset = False
 
