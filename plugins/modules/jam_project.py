@@ -29,13 +29,27 @@ attributes:
     details: Shows the connection before and after, with the password masked.
 options:
   name:
-    description: The project's name as shown to users (its caption).
+    description:
+      - The project's name as shown to users (its caption).
+      - Written when the project is completed, or on every run with O(update_names=always).
     type: str
     required: true
   item_name:
-    description: The project's item name, a lower-case identifier (prefix of its table names).
+    description:
+      - The project's item name, a lower-case identifier (prefix of its table names).
+      - Written when the project is completed, or on every run with O(update_names=always).
     type: str
     required: true
+  update_names:
+    description:
+      - When O(name) and O(item_name) are written. V(on_create) - while the project is not
+        completed yet, as the Builder's new-project dialog does; afterwards they belong to the
+        metadata, which every import brings from the development project, so that setting
+        them again would undo each import and the import each setting.
+      - V(always) - on every run (the next import brings the development project's back).
+    type: str
+    choices: [on_create, always]
+    default: on_create
   language:
     description: Jam.py language id for the project (1 = English).
     type: int
@@ -176,6 +190,7 @@ def main():
             dsn=dict(type="str", no_log=True),
             check_connection=dict(type="bool", default=True),
             force_db_type=dict(type="bool", default=False),
+            update_names=dict(type="str", choices=["on_create", "always"], default="on_create"),
         ),
         supports_check_mode=True,
     )
@@ -190,7 +205,8 @@ def main():
     def run():
         project = Project(p["project_path"])
         before = project.connection()
-        plan = plan_completion(project, desired, p["force_db_type"])
+        plan = plan_completion(project, desired, p["force_db_type"],
+                               update_names=p["update_names"] == "always")
         after = completed_connection(project, desired)
         if connect:
             check_connection(after)

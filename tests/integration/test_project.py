@@ -164,3 +164,22 @@ def test_the_language_like_the_builder_english_where_a_text_is_empty(jam, tmp_pa
         query = "SELECT ID, F_NAME FROM SYS_ITEMS WHERE TYPE_ID <> 5 ORDER BY ID"
         assert b.execute(query).fetchall() == a.execute(query).fetchall()
         assert b.execute("SELECT F_LANGUAGE FROM SYS_PARAMS").fetchall() == [(GERMAN,)]
+
+
+def test_names_belong_to_the_metadata_once_the_project_is_completed(tmp_path):
+    """An import brings the development project's name; completing the project again must
+    not take it back (each run would undo the import and the import the run)."""
+    project = projects.create_project(tmp_path / "p")
+    args = {"project_path": str(project), "name": "Shop", "item_name": "shop",
+            "db_type": "sqlite", "database": "shop.sqlite"}
+    assert run_module("jampy.deploy.jam_project", args)["changed"]
+    imported = {**args, "name": "Shop of development"}
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con, con:
+        con.execute("UPDATE SYS_ITEMS SET F_NAME = ? WHERE TYPE_ID = 5", (imported["name"],))
+    before = sha(project / "admin.sqlite")
+    assert not run_module("jampy.deploy.jam_project", args)["changed"]
+    assert sha(project / "admin.sqlite") == before
+    forced = run_module("jampy.deploy.jam_project", {**args, "update_names": "always"})
+    assert forced["changed"]
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con:
+        assert con.execute("SELECT F_NAME FROM SYS_ITEMS WHERE TYPE_ID = 5").fetchall() == [("Shop",)]

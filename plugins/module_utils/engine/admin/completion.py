@@ -89,9 +89,11 @@ def _has_tables(metadata):
     return bool(metadata.table_items())
 
 
-def plan_completion(project, desired, force_db_type=False):
+def plan_completion(project, desired, force_db_type=False, update_names=False):
     """What completing ``project`` with ``desired`` (connection keys, name, item_name,
-    language) changes; nothing is written."""
+    language) changes; nothing is written. The names are the task item's, which imports
+    bring from development: once the project is completed they change with
+    ``update_names`` only."""
     check_names(desired["name"], desired["item_name"])
     dialect = supported_dialect(desired["db_type"], "completing a project for")
     metadata = project.metadata()
@@ -124,7 +126,7 @@ def plan_completion(project, desired, force_db_type=False):
 
     task = metadata.task_item() or {}
     for column, key in (("f_name", "name"), ("f_item_name", "item_name")):
-        if task.get(column) != desired[key]:
+        if (update_names or connection["db_type"] is None) and task.get(column) != desired[key]:
             plan.task_item[column.upper()] = (task.get(column), desired[key])
 
     language = desired.get("language") or 1
