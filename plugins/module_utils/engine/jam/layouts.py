@@ -127,6 +127,8 @@ class Layout:
     # or tables of their own.
     calculated_fields: bool = False
     item_copies: bool = False
+    # 7.0: columns get the DEFAULT of their field's F_DEFAULT_VALUE (5.4 never writes one).
+    column_defaults: bool = False
     # 7.0: production mode is this file in the project folder, with Jam.py's text.
     production_file: str = None
     production_text: str = None
@@ -154,6 +156,7 @@ LAYOUTS = {
          "sys_roles", "sys_params", "sys_privileges", "sys_field_privileges",
          "sys_lookup_lists"),
         _fields(_EXPORT_FIELDS_70), calculated_fields=True, item_copies=True,
+        column_defaults=True,
         production_file="builder.html", production_text="Application Builder production mode",
         task_columns=TASK_COLUMNS_70, generator_name="{f_primary_key}_{f_table_name}_SEQ"),
 }
