@@ -14,7 +14,7 @@ LAYOUT_54 = "5.4"
 LAYOUT_70 = "7.0"
 
 # Fields of each admin item in the order Jam.py's Export writes them (task.dat "fields"):
-# 5.4.136's (5.5.4's are the same) and 7.0.60's; used when no Jam.py of the layout is
+# 5.4.136's (5.5.4's are the same) and 7.0.120's; used when no Jam.py of the layout is
 # installed (see export_fields).
 _EXPORT_FIELDS_54 = {
     "sys_items": (
@@ -93,7 +93,8 @@ _EXPORT_FIELDS_70 = {
         "f_theme f_small_font f_full_width f_forms_in_tabs f_max_content_length "
         "f_modification f_import_delay f_client_modified f_server_modified f_build_version "
         "f_params_version f_maintenance f_production f_jam_version f_show_not_null id "
-        "deleted f_upload_file_ext f_upgraded_to"),
+        "deleted f_upload_file_ext f_upgraded_to f_show_select_sql f_ace_theme "
+        "f_modern_input_btns"),
     "sys_privileges": (
         "item_id owner_item f_can_view f_can_create f_can_edit f_can_delete id deleted "
         "owner_id owner_rec_id"),
