@@ -229,4 +229,3 @@ def test_a_default_changed_behind_our_back_is_drift(kind, versions, target, tmp_
     # adopt lives with it: the import changes what the archive changes
     assert our_import(ours, v2, drift="adopt").changed
     assert defaults(reflect(ours), "shop_things")["t_int"] == "7"
-
