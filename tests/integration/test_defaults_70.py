@@ -28,6 +28,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
     reflect_schema)
 from tests.harness import apps, databases, jamenv, projects, services
+from tests.harness.ansible_run import run_module
 
 J70 = jamenv.ALL[-1]
 KINDS = ["sqlite", "postgresql", "mysql"]
@@ -213,6 +214,15 @@ def test_defaults_as_jam_70_creates_them(kind, versions, target, tmp_path):
         projects.jam_import(theirs, v3, J70)
         assert defaults(reflect(theirs), "shop_things")["t_nodef"] is None
 
+    # A numeric default that is no number: refused before anything changes.
+    v4 = with_default(v3, tmp_path / "v4.zip", "t_int", "7 apples")
+    before, admin = reflect(ours), (ours / "admin.sqlite").read_bytes()
+    with pytest.raises(JamDeployError, match=r"'7 apples' of field things.t_int .* is not an "
+                                             r"integer; nothing was changed"):
+        our_import(ours, v4)
+    assert compare_schemas(before, reflect(ours)) == []
+    assert (ours / "admin.sqlite").read_bytes() == admin
+
 
 @pytest.mark.parametrize("kind", ["postgresql", "mysql"])
 def test_a_default_changed_behind_our_back_is_drift(kind, versions, target, tmp_path):
@@ -220,6 +230,11 @@ def test_a_default_changed_behind_our_back_is_drift(kind, versions, target, tmp_
     n = names(kind)
     ours = target(kind, "ours")
     our_import(ours, v1)
+    # jam_import in check mode with --diff: the statement and the schema after
+    shown = run_module("jampy.deploy.jam_import", {"project_path": str(ours), "src": str(v2)},
+                       check_mode=True, diff=True)
+    assert shown["changed"] and shown["statements"][-1].endswith("SET DEFAULT 7"), shown
+    assert "t_int INTEGER DEFAULT 7" in shown["_output"]
     sql(ours, [f'ALTER TABLE {n("shop_things")} ALTER COLUMN {n("t_float")} SET DEFAULT 9'])
     with pytest.raises(JamDeployError) as refused:
         our_import(ours, v2)
