@@ -33,6 +33,10 @@ description:
   - Fixes some Jam.py import quirks on purpose - a changed index or foreign key is
     re-created, a changed column size or type is altered, and an existing SQLite project
     is migrated by rebuilding the changed tables (Jam.py refuses it).
+  - Jam.py 7.0 projects get the column defaults Jam.py 7.0 derives from each field's
+    default value, created, added and altered as Jam.py 7.0 ends up with them; a quote in a
+    text default is escaped (Jam.py writes it unescaped and fails), and a numeric field
+    whose default is no number is refused before anything changes.
   - Database drivers (psycopg2 or mysqlclient) and SQLAlchemy 2 must be installed for the
     target's Python, normally the project's virtual environment.
 extends_documentation_fragment:
@@ -78,7 +82,9 @@ options:
       - C(fail) refuses and lists the differences. C(adopt) goes ahead when the database
         only has more than the metadata knows (extra tables, columns, indexes, foreign keys
         are kept as they are; the foreign keys Jam.py's own import never creates in SQLite
-        are not required) and refuses other differences. C(ignore) goes ahead anyway.
+        are not required) or other column defaults (Jam.py writes every value it inserts;
+        tables of a project upgraded from 5.4 have none) and refuses other differences.
+        C(ignore) goes ahead anyway.
     type: str
     choices: [fail, adopt, ignore]
     default: fail

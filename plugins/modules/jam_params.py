@@ -93,6 +93,23 @@ options:
   upload_file_ext:
     description: File extensions allowed for uploads, for example C(.txt, .csv).
     type: str
+  show_select_sql:
+    description:
+      - Log every SELECT statement the application runs.
+      - Jam.py 7.0.120 and later 7.0 releases only; refused for 5.x projects.
+    type: bool
+  modern_input_btns:
+    description:
+      - The client's newer input buttons.
+      - Jam.py 7.0.120 and later 7.0 releases only; refused for 5.x projects.
+    type: bool
+  ace_theme:
+    description:
+      - The theme of the Application Builder's code editor (stored as its number, as the
+        Builder does; an empty value reads as C(vs)).
+      - Jam.py 7.0.120 and later 7.0 releases only; refused for 5.x projects.
+    type: str
+    choices: [vs, vs-dark, hc-black, hc-light]
   reset_maintenance:
     description:
       - Clear the maintenance flag when it is set and no import holds the import lock (an
@@ -126,7 +143,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 parameters:
-  description: All settable parameters and the maintenance flag after the change (in check mode, as they would be).
+  description: All settable parameters of the project's Jam.py version and the maintenance flag after the change (in check mode, as they would be).
   returned: always
   type: dict
   sample: {"production": true, "safe_mode": true, "debugging": false, "import_delay": 180}
@@ -157,7 +174,8 @@ def argument_spec():
     """The shared options, one per settable parameter, and reset_maintenance."""
     return project_argument_spec(
         reset_maintenance=dict(type="bool", default=False),
-        **{name: dict(type=_TYPES[type(default)])
+        **{name: dict(type=_TYPES[type(default)], **(
+            {"choices": list(params.CHOICES[name])} if name in params.CHOICES else {}))
            for name, (default, settable) in params.PARAMETERS.items() if settable})
 
 
@@ -172,7 +190,8 @@ def main():
         changes = plan_settings(project, desired, module.params["reset_maintenance"])
         versions = {} if module.check_mode or not changes else apply_settings(project, changes)
         current = project.parameters()
-        after = {name: current[name] for name in params.settable() + ["maintenance"]}
+        after = {name: current[name]
+                 for name in params.settable(project.layout) + ["maintenance"]}
         if module.check_mode:
             after.update({name: new for name, (old, new) in changes.items()})
         return changes, versions, after

@@ -19,16 +19,18 @@ from .databases import SQLITE, ProjectDatabase
 
 
 def build(project_dir, ops, timeout=900, jam=None):
-    """Apply the operations to the project; return the summary builder_ops.py prints.
-    ``jam``: the release (a `jamenv.JamEnv` of 5.x: the script follows 5.x's Builder) whose
-    Builder code runs, the reference 5.4.136 when not given."""
+    """Apply the operations to the project; return the summary the script prints.
+    ``jam``: the release (a `jamenv.JamEnv`) whose Builder code runs, the reference 5.4.136
+    when not given: ``builder_ops.py`` follows 5.x's Builder, ``builder70.py`` 7.0's (its
+    own operations, see there)."""
     # The spec can hold a database password: a private temp file, removed afterwards.
     fd, spec = tempfile.mkstemp(prefix="jam-builder-", suffix=".json")
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(list(ops), f)
-        result = (jam or jamenv.REFERENCE).run_jamside(
-            "builder_ops.py", Path(project_dir).resolve(), spec, timeout=timeout)
+        jam = jam or jamenv.REFERENCE
+        script = "builder70.py" if jam.major >= 7 else "builder_ops.py"
+        result = jam.run_jamside(script, Path(project_dir).resolve(), spec, timeout=timeout)
     finally:
         os.unlink(spec)
     return json.loads(result.stdout)

@@ -108,8 +108,9 @@ def test_our_export_of_the_demo_is_jams_own_and_its_import_takes_it(jam, tmp_pat
 
 
 def test_jams_70_export_has_the_fields_70_60_lacked(tmp_path):
-    """Jam.py 7.0.120's Export writes three SYS_PARAMS fields the fallback table (7.0.60's)
-    lacks: jam_export takes them from the installed Jam.py."""
+    """Jam.py 7.0.120's Export writes three SYS_PARAMS fields 7.0.60 lacked: jam_export
+    takes them from the installed Jam.py (test_settings_releases.py: and from its fallback
+    table without one)."""
     dev = projects.copy_demo(tmp_path / "dev", J70)
     fields = task_dat(our_export(dev, tmp_path / "ours.zip", J70))["sys_params"]["fields"]
     assert fields[-3:] == ["f_show_select_sql", "f_ace_theme", "f_modern_input_btns"]

@@ -18,7 +18,7 @@ def plan_settings(project, desired, reset_maintenance=False):
     """{name: (current, new)} for what would change (maintenance only when asked; an
     interrupted import's journal counts as a maintenance to end)."""
     current = project.parameters()
-    changes = params.parameter_changes(current, desired)
+    changes = params.parameter_changes(current, desired, project.layout)
     if reset_maintenance and (current["maintenance"] or journal.read(project.path)):
         changes["maintenance"] = (current["maintenance"], False)
     return changes
@@ -39,7 +39,7 @@ def apply_settings(project, changes):
         if name == "production" and marker:
             _set_production_file(project, marker, layout.production_text, new)
         else:
-            columns[params.column(name).upper()] = params.stored(new)
+            columns[params.column(name).upper()] = params.stored(name, new)
     if not columns:
         return {}
     return protocol.write_settings(project.path, project.admin_path, columns)

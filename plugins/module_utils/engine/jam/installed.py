@@ -4,8 +4,9 @@ Nothing of it is imported: ``jam.wsgi`` of 5.x puts its bundled libraries first 
 ``sys.path``, and the release and the admin structure are plain data in the package -
 ``jam/__init__.py`` holds ``__version__ = (7, 0, 120)``, ``jam/admin/builder_structure.info``
 the admin items (``sys_params``, ``sys_fields``, ...) with their fields in the order
-Jam.py's Export writes them, and 7.0's ``jam/wsgi.py`` the name of the production-mode file
-(``App.production``), which Jam.py's ``jam-secure-project.py`` rewrites in place.
+Jam.py's Export writes them, ``jam/common.py`` the settings' defaults (DEFAULT_SETTINGS),
+and 7.0's ``jam/wsgi.py`` the name of the production-mode file (``App.production``),
+which Jam.py's ``jam-secure-project.py`` rewrites in place.
 """
 import ast
 import functools
@@ -29,6 +30,12 @@ class InstalledJam:
         """{admin item name: field names in the structure's order} of every admin item that
         has a table; {} when the package has no readable admin structure."""
         return dict(_admin_fields(os.path.join(self.path, "admin", "builder_structure.info")))
+
+    def default_settings(self):
+        """{SETTING: value} of ``Consts.DEFAULT_SETTINGS`` in ``jam/common.py``: what Jam.py
+        reads for a NULL setting and writes at a project's first task load; {} when the file
+        has no such literal."""
+        return dict(_default_settings(os.path.join(self.path, "common.py")))
 
     def production_file(self):
         """The file in a project folder whose presence means production mode to this
@@ -80,6 +87,24 @@ def _collect(node, found):
             if all(isinstance(n, str) for n in names):
                 found[item["name"]] = tuple(n.lower() for n in names)
         _collect(item, found)
+
+
+@functools.lru_cache(maxsize=None)
+def _default_settings(common_file):
+    try:
+        with open(common_file, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), common_file)
+    except (OSError, ValueError, SyntaxError):
+        return {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "DEFAULT_SETTINGS" for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                return {}
+            return value if isinstance(value, dict) else {}
+    return {}
 
 
 def _release(init_file):

@@ -14,7 +14,7 @@ LAYOUT_54 = "5.4"
 LAYOUT_70 = "7.0"
 
 # Fields of each admin item in the order Jam.py's Export writes them (task.dat "fields"):
-# 5.4.136's (5.5.4's are the same) and 7.0.60's; used when no Jam.py of the layout is
+# 5.4.136's (5.5.4's are the same) and 7.0.120's; used when no Jam.py of the layout is
 # installed (see export_fields).
 _EXPORT_FIELDS_54 = {
     "sys_items": (
@@ -93,7 +93,8 @@ _EXPORT_FIELDS_70 = {
         "f_theme f_small_font f_full_width f_forms_in_tabs f_max_content_length "
         "f_modification f_import_delay f_client_modified f_server_modified f_build_version "
         "f_params_version f_maintenance f_production f_jam_version f_show_not_null id "
-        "deleted f_upload_file_ext f_upgraded_to"),
+        "deleted f_upload_file_ext f_upgraded_to f_show_select_sql f_ace_theme "
+        "f_modern_input_btns"),
     "sys_privileges": (
         "item_id owner_item f_can_view f_can_create f_can_edit f_can_delete id deleted "
         "owner_id owner_rec_id"),
@@ -127,6 +128,8 @@ class Layout:
     # or tables of their own.
     calculated_fields: bool = False
     item_copies: bool = False
+    # 7.0: columns get the DEFAULT of their field's F_DEFAULT_VALUE (5.4 never writes one).
+    column_defaults: bool = False
     # 7.0: production mode is this file in the project folder, with Jam.py's text (the
     # name a Jam.py of the layout checks comes first, see production_file).
     production_file: str = None
@@ -157,6 +160,7 @@ LAYOUTS = {
          "sys_roles", "sys_params", "sys_privileges", "sys_field_privileges",
          "sys_lookup_lists"),
         _fields(_EXPORT_FIELDS_70), calculated_fields=True, item_copies=True,
+        column_defaults=True,
         production_file="builder.html", production_text="Application Builder production mode",
         labelled_page="templates.html", task_columns=TASK_COLUMNS_70, generator_name="{f_primary_key}_{f_table_name}_SEQ"),
 }

@@ -89,7 +89,7 @@ class Project:
 
     def parameters(self):
         """The parameters by readable name, typed the way Jam.py reads them."""
-        values = params.read_parameters(self.raw_params())
+        values = params.read_parameters(self.raw_params(), self.layout)
         marker = self.production_file()
         if marker:
             values["production"] = (self.path / marker).exists()
@@ -115,8 +115,20 @@ class Project:
                 if table in self.columns:
                     rows = admin_db.select_rows(con, table, self.columns[table], fields,
                                                 where=where)
+                if name == "sys_params":
+                    self._default_missing_settings(rows)
                 tables[name] = AdminTable(name, fields, {row["id"]: row for row in rows})
         return Metadata(self.connection()["db_type"], layout.name, tables)
+
+    def _default_missing_settings(self, rows):
+        """Settings whose column this admin.sqlite lacks (made by an earlier release) get
+        the value the Jam.py that opens the project writes there, not NULL."""
+        present = {c.upper() for c in self.columns.get("SYS_PARAMS", ())}
+        for field_name, value in params.setting_defaults(self.layout).items():
+            if field_name.upper() not in present:
+                for row in rows:
+                    if field_name in row:
+                        row[field_name] = value
 
     def soft_deleted_counts(self):
         """{metadata item: rows marked DELETED = 1} (Jam.py's import removes them)."""

@@ -16,9 +16,17 @@ from .locks import SAVE_BUILD_ID, project_lock
 BUILD_ID_PREFIX = "$buildID"
 
 
-def _update_params(admin_path, assignments, values=()):
+def _update_params(admin_path, assignments, values=(), columns=()):
+    """``columns``: SYS_PARAMS columns the assignments need, added first when missing (as
+    Jam.py adds the columns of its admin items at start: a 7.0.120 setting in a project
+    made by an earlier release)."""
     with closing(sqlite3.connect(str(admin_path), timeout=30)) as con:
         with con:
+            present = {r[1].upper() for r in con.execute('PRAGMA table_info("SYS_PARAMS")')}
+            for name, value in columns:
+                if name.upper() not in present:
+                    kind = "TEXT" if isinstance(value, str) else "INTEGER"
+                    con.execute(f'ALTER TABLE SYS_PARAMS ADD COLUMN "{name}" {kind}')
             con.execute(f"UPDATE SYS_PARAMS SET {assignments}", values)
         return con.execute("SELECT F_BUILD_VERSION, F_PARAMS_VERSION FROM SYS_PARAMS").fetchone()
 
@@ -36,8 +44,8 @@ def save_build_id(project_path, build_version, params_version):
     return marker
 
 
-def _bump(project_path, admin_path, assignments, values=()):
-    build, params = _update_params(admin_path, assignments, values)
+def _bump(project_path, admin_path, assignments, values=(), columns=()):
+    build, params = _update_params(admin_path, assignments, values, columns)
     save_build_id(project_path, build, params)
     return {"build_version": build or 0, "params_version": params or 0}
 
@@ -65,7 +73,7 @@ def write_settings(project_path, admin_path, columns):
     assignments = ", ".join(f'"{column}" = ?' for column in columns)
     return _bump(project_path, admin_path,
                  f"{assignments}, F_PARAMS_VERSION = COALESCE(F_PARAMS_VERSION, 0) + 1",
-                 tuple(columns.values()))
+                 tuple(columns.values()), tuple(columns.items()))
 
 
 class MaintenanceWindow:

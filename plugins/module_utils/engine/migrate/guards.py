@@ -9,7 +9,7 @@ import re
 
 from ..db.quoting import q
 from ..errors import JamDeployError
-from ..schema.compare import Missing, Unexpected, differences
+from ..schema.compare import Changed, Missing, Unexpected, differences
 from ..schema.reflect import reflect_schema
 from .steps import AlterColumnType, DropColumn, DropTable, RebuildTable
 
@@ -24,11 +24,13 @@ def drift(conn, dialect, expected):
 
 def harmless(difference, dialect):
     """Differences an import can live with: objects the database has beyond the metadata
-    (kept as they are), and the foreign keys Jam.py's own import never creates where they
-    can only be declared inside CREATE TABLE."""
+    (kept as they are), the foreign keys Jam.py's own import never creates where they
+    can only be declared inside CREATE TABLE, and column defaults (Jam.py writes every
+    value of a record it inserts; tables of a project upgraded from 5.4 have none)."""
     return isinstance(difference, Unexpected) or (
         isinstance(difference, Missing) and difference.what == "foreign key"
-        and dialect.inline_foreign_keys)
+        and dialect.inline_foreign_keys) or (
+        isinstance(difference, Changed) and difference.aspect == "default")
 
 
 def blocking(found, policy, dialect):

@@ -7,7 +7,8 @@ renamed column is a rename and not a drop and an add. Jam.py quirks fixed here o
 purpose: a changed index or foreign key is dropped and re-created (Jam.py only updates
 the admin row); a changed column size or type is altered (Jam.py fails or ignores it);
 on a database that rebuilds tables (SQLite) tables are rebuilt when a column is dropped,
-renamed or retyped, or a foreign key changes (Jam.py refuses to import into a SQLite
+renamed, retyped or given another default (as Jam.py 7.0's Builder does), or a foreign
+key changes (Jam.py refuses to import into a SQLite
 project that has tables).
 """
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from ..db.registry import dialect_for
 from ..errors import JamDeployError
 from ..schema.derive import schema_from_metadata
 from .admin_changes import admin_changes
-from .steps import (AddColumn, AddForeignKey, AlterColumnType, CreateIndex, CreateSequence,
+from .steps import (AddColumn, AddForeignKey, AlterColumnDefault, AlterColumnType, CreateIndex,
+                    CreateSequence,
                     CreateTable, DropColumn, DropForeignKey, DropIndex, DropSequence, DropTable,
                     RebuildTable, RenameColumn, SequenceOwnedBy)
 
@@ -165,6 +167,9 @@ def _column_steps(before, after):
             rebuild = True
         if previous.type != column.type:
             steps.append(AlterColumnType(after.name, previous, column))
+            rebuild = True
+        if previous.default != column.default:
+            steps.append(AlterColumnDefault(after.name, previous, column))
             rebuild = True
     return steps, rebuild
 

@@ -14,6 +14,7 @@ from ..db.registry import dialect_for
 from ..errors import JamDeployError
 from ..jam.defs import DB_TYPE_NAMES
 from ..requirements import require
+from ..schema.defaults import sql_literal
 from . import steps
 
 try:
@@ -131,7 +132,17 @@ def sa_column(column):
               "autoincrement": column.autoincrement}
     if column.sequence:
         kwargs["server_default"] = Sequence(q(column.sequence)).next_value()
+    elif column.default is not None:
+        kwargs["server_default"] = sql_literal(column.default, column.type)
     return Column(q(column.name), sa_type(column.type), **kwargs)
+
+
+def _keep_default(column):
+    """``alter_column`` arguments that keep a column's default where the database
+    restates the whole column (MySQL's CHANGE/MODIFY would drop it)."""
+    if column.default is None:
+        return {}
+    return {"existing_server_default": sql_literal(column.default, column.type)}
 
 
 def sa_index(sa, index):
@@ -163,6 +174,7 @@ class Renderer:
             opts={"as_sql": True, "output_buffer": self.buffer, "literal_binds": True})
         self.op = Operations(context)
         self.sa_dialect = context.dialect
+        self.dialect.prepare_rendering(self.sa_dialect)
         self.current = _Tables(current)
         self.desired = _Tables(desired)
 
@@ -222,7 +234,7 @@ def _drop_column(renderer, step):
 def _rename_column(renderer, step):
     renderer.op.alter_column(q(step.table), q(step.old.name), new_column_name=q(step.new.name),
                              existing_type=sa_type(step.old.type),
-                             existing_nullable=step.old.nullable)
+                             existing_nullable=step.old.nullable, **_keep_default(step.old))
 
 
 @renders(steps.AlterColumnType)
@@ -232,7 +244,17 @@ def _alter_column_type(renderer, step):
         step.new.name, new_type.compile(dialect=renderer.sa_dialect))
     renderer.op.alter_column(q(step.table), q(step.new.name), type_=new_type,
                              existing_type=sa_type(step.old.type),
-                             existing_nullable=step.old.nullable, **options)
+                             existing_nullable=step.old.nullable, **_keep_default(step.old),
+                             **options)
+
+
+@renders(steps.AlterColumnDefault)
+def _alter_column_default(renderer, step):
+    new = step.new
+    renderer.op.alter_column(
+        q(step.table), q(new.name), existing_type=sa_type(new.type),
+        existing_nullable=new.nullable,
+        server_default=None if new.default is None else sql_literal(new.default, new.type))
 
 
 @renders(steps.CreateIndex)

@@ -2,6 +2,7 @@
 one line; ``render`` turns them into SQL, ``guards`` inspects the destructive ones."""
 from dataclasses import dataclass
 
+from ..schema.defaults import describe as describe_default
 from ..schema.model import Column, ForeignKey, Index, Table
 
 
@@ -101,6 +102,19 @@ class AlterColumnType(Step):
 
     def describe(self):
         return f"alter column {self.table}.{self.new.name} {self.old.type} → {self.new.type}"
+
+
+@dataclass(frozen=True)
+class AlterColumnDefault(Step):
+    """A column with another default (Jam.py 7.0's F_DEFAULT_VALUE)."""
+    table: str
+    old: Column
+    new: Column
+
+    def describe(self):
+        return (f"alter column {self.table}.{self.new.name} "
+                f"{describe_default(self.old.default, self.old.type)} → "
+                f"{describe_default(self.new.default, self.new.type)}")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ derived from other metadata), as typed values.
 """
 from dataclasses import dataclass
 
+from .defaults import describe as describe_default
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -117,6 +119,9 @@ def _compare_column(w, h):
                       _flag(h.autoincrement, "auto-increment")))
     if w.sequence != h.sequence:
         found.append(("sequence", _sequence(w.sequence), _sequence(h.sequence)))
+    if w.default != h.default:
+        found.append(("default", describe_default(w.default, w.type),
+                      describe_default(h.default, h.type)))
     return found
 
 

@@ -1,6 +1,7 @@
 """The physical schema a running Jam.py expects in the project database.
 
-``schema_from_metadata`` derives it from Metadata alone (facts §4.5–4.8), so it can be
+``schema_from_metadata`` derives it from Metadata alone (facts §4.5–4.8), column
+defaults of 7.0 included (``defaults.field_default``), so it can be
 compared with another Metadata's schema (the import plan) and with the live database
 reflected by ``reflect`` (drift). What depends on the database is the dialect's, what
 depends on the Jam.py version the layout's.
@@ -10,6 +11,7 @@ import json
 from ..db.registry import dialect_for
 from ..jam import defs as j
 from ..jam.layouts import LAYOUTS
+from .defaults import field_default
 from .model import Column, ForeignKey, Index, Schema, Table
 
 
@@ -76,12 +78,16 @@ def schema_from_metadata(metadata, db_type=None):
         pk_id = item.get("f_primary_key")
         for row in table_fields(metadata, item, by_owner):
             is_pk = bool(pk_id) and row["id"] == pk_id
+            # A key draws its values from its generator, never from a default.
+            default = field_default(row, item.get("f_item_name")) \
+                if layout.column_defaults and not is_pk else None
             column = Column(
                 name=row["f_db_field_name"],
                 type=dialect.column_type(layout.name, row["f_data_type"], row.get("f_size")),
                 primary_key=is_pk,
                 # Jam.py declares no column NOT NULL; a primary key is NOT NULL by itself.
                 nullable=not is_pk or dialect.primary_key_nullable,
+                default=default,
                 field_id=row["id"],
                 **(dialect.key_generation(layout.name, item) if is_pk else {}),
             )

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .defaults import literal_text
+
 _SYNONYMS = (
     # MySQL/MariaDB: INT is reflected as INTEGER(11) (a display width, not a size).
     (re.compile(r"^(INT|INTEGER|BIGINT|SMALLINT|MEDIUMINT|TINYINT)\(\d+\)"), lambda m: m.group(1)),
@@ -39,6 +41,8 @@ class Column:
     nullable: bool = True
     autoincrement: bool = False
     sequence: Optional[str] = None  # PostgreSQL 5.4: DEFAULT nextval of this sequence
+    # Jam.py 7.0: the column's DEFAULT as a value (see ``defaults``), None for none.
+    default: Optional[str] = None
     field_id: Optional[int] = field(default=None, compare=False)
 
 
@@ -92,7 +96,9 @@ def describe_schema(schema):
         for c in table.columns:
             extras = [" PRIMARY KEY" if c.primary_key else "",
                       " AUTO_INCREMENT" if c.autoincrement else "",
-                      f" DEFAULT nextval({c.sequence})" if c.sequence else ""]
+                      f" DEFAULT nextval({c.sequence})" if c.sequence else "",
+                      f" DEFAULT {literal_text(c.default, c.type)}"
+                      if c.default is not None else ""]
             lines.append(f"  {c.name} {c.type}{''.join(extras)}")
         for i in sorted(table.indexes, key=lambda i: i.name):
             cols = ", ".join(n + (" DESC" if d else "") for n, d in i.columns)

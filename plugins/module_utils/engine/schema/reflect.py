@@ -3,10 +3,12 @@
 ``reflect_schema`` reads the database with SQLAlchemy's inspector and normalises what it
 finds into the model ``derive.schema_from_metadata`` builds, so the two compare directly
 (``compare``): canonical type text, the key generation Jam.py uses (MySQL AUTO_INCREMENT,
-the PostgreSQL 5.4 ``DEFAULT nextval('<gen name>')``), descending index columns, and
-nothing the database adds by itself.
+the PostgreSQL 5.4 ``DEFAULT nextval('<gen name>')``), column defaults as values
+(``defaults.reflected``: casts, quotes and escapes of each database undone, numbers
+normalised), descending index columns, and nothing the database adds by itself.
 """
 from ..db.registry import dialect_for
+from .defaults import reflected
 from .model import Column, ForeignKey, Index, Schema, Table, canonical_type
 
 
@@ -38,7 +40,10 @@ def _reflect(conn, dialect):
         pk_constraint = inspector.get_pk_constraint(raw, schema=schema_name) or {}
         pk = {names(c) for c in pk_constraint.get("constrained_columns") or ()}
         columns = []
+        defaults = dialect.column_defaults(conn, raw)
         for col in inspector.get_columns(raw, schema=schema_name):
+            if defaults is not None:
+                col = {**col, "default": defaults.get(col["name"])}
             column = _column(conn, dialect, names(col["name"]), col, pk)
             if column.sequence and \
                     column.sequence == dialect.implicit_sequence(table_name, column.name):
@@ -88,9 +93,12 @@ def _column(conn, dialect, name, col, pk):
     # SQLAlchemy marks nextval defaults as autoincrement too; the sequence says it here.
     autoincrement = bool(col.get("autoincrement") is True or col.get("identity")) \
         and sequence is None and dialect.reflects_autoincrement
-    return Column(name=name, type=_type_text(conn, col["type"]), primary_key=name in pk,
+    type_text = _type_text(conn, col["type"])
+    default = None if sequence or autoincrement else reflected(
+        col.get("default"), type_text, dialect.default_backslash_escapes)
+    return Column(name=name, type=type_text, primary_key=name in pk,
                   nullable=bool(col.get("nullable", True)), autoincrement=autoincrement,
-                  sequence=sequence)
+                  sequence=sequence, default=default)
 
 
 def _foreign_key(names, fk):

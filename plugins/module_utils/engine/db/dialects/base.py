@@ -81,6 +81,8 @@ class Dialect:
     reflects_autoincrement = True
     # The database adds an index named like each foreign key that needs one.
     indexes_foreign_keys = False
+    # Reported string defaults use backslash escapes (MySQL) besides doubled quotes.
+    default_backslash_escapes = False
     # A query that only checks the connection.
     ping = "SELECT 1"
 
@@ -122,6 +124,9 @@ class Dialect:
 
         return func.char_length(column)
 
+    def prepare_rendering(self, sa_dialect):
+        """Adjust SQLAlchemy's offline ``sa_dialect`` the import renders DDL with."""
+
     def alter_type_options(self, column_name, type_sql):
         """Extra arguments of Alembic's ``alter_column`` for a type change."""
         return {}
@@ -133,6 +138,11 @@ class Dialect:
 
     def implicit_sequence(self, table, column):
         """The sequence the database makes for an auto-increment column (None: none)."""
+        return None
+
+    def column_defaults(self, conn, table):
+        """{column: default as the database reports it} where SQLAlchemy's reflection
+        does not read them right (None: it does)."""
         return None
 
     def descending_index_columns(self, conn, table):

@@ -39,10 +39,27 @@ class MySQL(Dialect):
     rehearses = True
     dumps_tables = True
     indexes_foreign_keys = True
+    default_backslash_escapes = True
     stored_value = staticmethod(_stored)
 
     def key_generation(self, layout, item):
         return {"autoincrement": True}
+
+    def prepare_rendering(self, sa_dialect):
+        # Defaults as plain literals (DEFAULT 1.5, as Jam.py writes them), which every
+        # MySQL and MariaDB release takes, not as expressions in parentheses (MySQL 8.0.13+).
+        sa_dialect._support_default_function = False
+
+    def column_defaults(self, conn, table):
+        """From information_schema (SQLAlchemy's parsing of SHOW CREATE TABLE drops a
+        string default with an escaped quote). MariaDB reports literals as SQL (NULL as
+        the text NULL), MySQL the plain value (a string unquoted); ``defaults.reflected``
+        reads both by the column's type."""
+        from sqlalchemy import text
+
+        return dict(conn.execute(text(
+            "SELECT COLUMN_NAME, COLUMN_DEFAULT FROM information_schema.COLUMNS WHERE "
+            "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = :t"), {"t": table}).fetchall())
 
     def descending_index_columns(self, conn, table):
         from sqlalchemy import text
