@@ -237,9 +237,7 @@ class Probe:
             self.record(check, self.blank(f"{type(error).__name__}: {error}"))
 
     def use_application(self):
-        client = Client(self.base_url)
-        if not client.login(*self.admin)["result"]["data"]:
-            client.form_login(*self.admin)
+        client = logged_in(self.base_url, *self.admin)
         info = client.load(refresh=True)
         if info["status"] != RESPONSE or not info["task"]["id"]:
             return f"load answered status {info['status']}"
@@ -303,6 +301,14 @@ class Client(JamClient):
         if method == "connect" and self.uses_form_login:
             return {"result": {"status": RESPONSE, "data": PROJECT_LOGGED}}
         return super().api(method, *args, **kwargs)
+
+
+def logged_in(base_url, login, password):
+    """A `Client` with a session: 5.x's /api login, else 7.0's login form."""
+    client = Client(base_url)
+    if not client.login(login, password)["result"]["data"]:
+        client.form_login(login, password)
+    return client
 
 
 def probe(base_url, admin, user=None, item=None):
