@@ -29,6 +29,11 @@ class InstalledJam:
         has a table; {} when the package has no readable admin structure."""
         return dict(_admin_fields(os.path.join(self.path, "admin", "builder_structure.info")))
 
+    def keywords(self):
+        """The names its Builder refuses for items and fields (``jam/keywords.py``, 7.0),
+        upper-cased; empty when the release has none."""
+        return _keywords(os.path.join(self.path, "keywords.py"))
+
 
 @functools.lru_cache(maxsize=None)
 def _admin_fields(structure):
@@ -40,6 +45,14 @@ def _admin_fields(structure):
     found = {}
     _collect(tree, found)
     return found
+
+
+@functools.lru_cache(maxsize=None)
+def _keywords(module):
+    value = _assigned_literal(module, "keywords")
+    if not isinstance(value, (list, tuple)):
+        return frozenset()
+    return frozenset(v.upper() for v in value if isinstance(v, str))
 
 
 def _collect(node, found):
@@ -59,20 +72,27 @@ def _collect(node, found):
 
 def _release(init_file):
     """The ``__version__`` tuple of ``jam/__init__.py`` as "x.y.z", or None."""
+    value = _assigned_literal(init_file, "__version__")
+    if isinstance(value, tuple) and value and all(isinstance(v, int) for v in value):
+        return ".".join(map(str, value))
+    return None
+
+
+def _assigned_literal(module, name):
+    """The literal a top-level ``name = ...`` of the Python file ``module`` assigns, or
+    None (no such file, assignment or literal)."""
     try:
-        with open(init_file, encoding="utf-8") as f:
-            tree = ast.parse(f.read(), init_file)
+        with open(module, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), module)
     except (OSError, ValueError, SyntaxError):
         return None
     for statement in tree.body:
         if isinstance(statement, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "__version__" for t in statement.targets):
+                isinstance(t, ast.Name) and t.id == name for t in statement.targets):
             try:
-                value = ast.literal_eval(statement.value)
+                return ast.literal_eval(statement.value)
             except ValueError:
                 return None
-            if isinstance(value, tuple) and value and all(isinstance(v, int) for v in value):
-                return ".".join(map(str, value))
     return None
 
 
