@@ -3,10 +3,13 @@ one small mutation of a real export - the 7.0 demo as Jam.py's own Export wrote 
 expects a problem that names the row, or none where Jam.py's real projects do the same."""
 import copy
 import json
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import export
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive.read import (
     metadata_from_task_data)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive.validate import (
@@ -16,6 +19,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import defs as j
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.installed import (
     InstalledJam)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 
 JAM70 = Path(__file__).resolve().parents[1] / "fixtures" / "jam70"
 DEMO70 = json.loads((JAM70 / "demo-task.dat").read_text())
@@ -317,3 +321,22 @@ def test_keywords_read_from_the_package(tmp_path):
     (tmp_path / "keywords.py").write_text('keywords = [\n    "Badge",\n    "TASK"\n]\n')
     assert InstalledJam("7.0.120", str(tmp_path)).keywords() == {"BADGE", "TASK"}
     assert InstalledJam("5.4.136", str(tmp_path / "none")).keywords() == frozenset()
+
+
+def test_a_corrupt_development_project_does_not_export(tmp_path):
+    folder = tmp_path / "dev"
+    folder.mkdir()
+    shutil.copy(JAM70 / "demo-admin.sqlite", folder / "admin.sqlite")
+    con = sqlite3.connect(folder / "admin.sqlite")
+    con.execute('UPDATE "SYS_FIELDS" SET "F_SIZE" = -5 WHERE "ID" = 9')
+    con.commit()
+    con.close()
+    dest = tmp_path / "out"
+    dest.mkdir()
+    for check_mode in (True, False):
+        with pytest.raises(InvalidMetadataError) as refused:
+            export.export_project(Project(folder), dest, check_mode=check_mode)
+        assert str(refused.value).startswith(f"the project {folder} is not valid Jam.py "
+                                             "metadata (1 problem; nothing was changed):")
+        assert "(firstname, id 9)" in str(refused.value)
+    assert list(dest.iterdir()) == []
