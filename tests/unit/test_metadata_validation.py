@@ -97,7 +97,8 @@ def test_an_unknown_item_type_is_refused(md):
 
 @pytest.mark.parametrize("table, row_id, flag", [
     ("sys_items", CUSTOMERS, "f_soft_delete"), ("sys_fields", FIRSTNAME, "f_required"),
-    ("sys_indices", INVOICES_IDX, "f_unique_index"), ("sys_privileges", 1, "f_can_view")])
+    ("sys_indices", INVOICES_IDX, "f_unique_index"), ("sys_indices", INVOICES_IDX, "descending"),
+    ("sys_privileges", 1, "f_can_view")])
 def test_flags_are_yes_or_no(md, table, row_id, flag):
     md[table].rows[row_id][flag] = "yes"
     has(md, f"{flag} is 'yes', not a yes/no flag")
@@ -195,6 +196,14 @@ def test_filters_and_report_parameters_are_checked(md):
     assert len(found) == 2
     assert "f_field 993 is not the id of an existing field" in found[0]
     assert "report parameter 'id' (id, id 1) of item 'Print invoice' (invoice, id 19)" in found[1]
+
+
+def test_a_text_report_parameter_needs_no_size(md):
+    param = next(iter(md["sys_report_params"].rows.values()))
+    param.update(f_data_type=j.TEXT, f_size=None)
+    assert problems(md) == []
+    param["f_size"] = "big"
+    has(md, "report parameter", "f_size 'big' is not a whole number")
 
 
 def test_privileges_need_their_role_and_field_privileges_their_field(md):

@@ -52,7 +52,7 @@ _FLAGS = {
                   "f_keep_history", "f_edit_lock", "f_select_all", "f_master_applies"),
     "sys_fields": ("f_required", "f_read_only", "f_multi_select", "f_multi_select_all",
                    "f_enable_typehead", "f_calculated"),
-    "sys_indices": ("f_unique_index", "f_foreign_index"),
+    "sys_indices": ("f_unique_index", "f_foreign_index", "descending"),
     "sys_privileges": ("f_can_view", "f_can_create", "f_can_edit", "f_can_delete"),
     "sys_field_privileges": ("f_prohibited", "f_read_only"),
 }
@@ -258,7 +258,9 @@ class _Check:
                 if calc is not None:
                     self.owned_field(where, "f_calc_field", row.get("f_calc_field"), calc["id"])
 
-    def _data_type(self, where, row, type_field, size_field):
+    def _data_type(self, where, row, type_field, size_field, column=True):
+        """A known data type; a whole size, for a TEXT column positive and within what
+        the database's text column holds (report parameters have no column)."""
         data_type, size = row.get(type_field), row.get(size_field)
         if data_type not in _DATA_TYPES or not _is_int(data_type):
             self.add(where, f"{type_field} {data_type!r:.40} is not a Jam.py data type "
@@ -266,7 +268,7 @@ class _Check:
             return
         if size is not None and not _is_int(size):
             self.add(where, f"{size_field} {size!r:.40} is not a whole number")
-        elif data_type == j.TEXT:
+        elif data_type == j.TEXT and column:
             limit = self.dialect.max_text_size
             if not size or size < 0:
                 self.add(where, f"a TEXT field needs a positive {size_field}, not {size!r}")
@@ -374,7 +376,7 @@ class _Check:
             self.reference(where, "owner_rec_id", row.get("owner_rec_id"), self.items_,
                            "item", optional=False)
             self.identifier(where, "f_param_name", row.get("f_param_name"), length=False)
-            self._data_type(where, row, "f_data_type", "f_size")
+            self._data_type(where, row, "f_data_type", "f_size", column=False)
             if self.reference(where, "f_object", row.get("f_object"), self.items_, "item"):
                 self.owned_field(where, "f_object_field", row.get("f_object_field"),
                                  row["f_object"])
