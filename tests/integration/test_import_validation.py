@@ -133,8 +133,8 @@ def test_broken_metadata_is_refused_with_nothing_changed(production, shop_versio
     zip_path = broken_zip(shop_versions[0][1], mutate, tmp_path / "broken.zip")
     with zipfile.ZipFile(shop_versions[0][1]) as zf:
         original = json.loads(zf.read("task.dat"))
-    _, items = _rows(original, "sys_items")
-    _, fields = _rows(original, "sys_fields")
+    items = _rows(original, "sys_items")[1]
+    fields = _rows(original, "sys_fields")[1]
     customers = next(r["id"] for r in items if r["f_item_name"] == "customers")
     name = next(r["id"] for r in fields if _customers_name(r))
     expected = expected.format(customers=customers, name=name)

@@ -46,7 +46,7 @@ values = st.one_of(
 @st.composite
 def mutations(draw):
     doc = copy.deepcopy(DEMO70)
-    for _ in range(draw(st.integers(1, 3))):
+    for _mutation in range(draw(st.integers(1, 3))):
         entry = doc[draw(st.sampled_from(TABLES))]
         if not entry["records"]:
             continue
