@@ -161,6 +161,18 @@ def test_the_sdist_demos_are_valid_on_every_database(tmp_path, release):
         assert find_problems(metadata, db_type, keywords) == []
 
 
+@pytest.mark.parametrize("release", [env.version for env in jamenv.ALL
+                                     if env.version.startswith("5.")])
+def test_the_refresh_app_built_by_the_builder_is_valid_on_every_database(tmp_path, release):
+    env = jamenv.JamEnv(release)
+    dev = projects.create_project(tmp_path / "dev", env)
+    apps.build(dev, [apps.complete(apps.sqlite_database()), *apps.REFRESH_APP], jam=env)
+    metadata = Project(dev).metadata()
+    assert len(metadata.items) > 10
+    for db_type in (j.SQLITE, j.POSTGRESQL, j.MYSQL):
+        assert find_problems(metadata, db_type, ()) == []
+
+
 def test_the_built_shop_versions_are_valid(shop_versions):
     # Each zip was written by export_project, which validates the development project.
     assert len(shop_versions) == len(apps.SHOP_EVOLUTION) + 1
