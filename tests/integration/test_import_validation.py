@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +29,9 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model i
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
     reflect_schema)
 from tests.harness import apps, databases, jamenv, projects, services
+from tests.harness.ansible_run import run_module
+
+J70 = next(env for env in jamenv.ALL if env.version.startswith("7."))
 
 
 def _rows(doc, name):
@@ -42,6 +46,10 @@ def _set(doc, name, match, **values):
         if match(row):
             for key, value in values.items():
                 record[fields.index(key)] = value
+
+
+def _field(name):
+    return lambda row: row["f_field_name"] == name
 
 
 def _customers_name(row):
@@ -176,3 +184,32 @@ def test_the_refresh_app_built_by_the_builder_is_valid_on_every_database(tmp_pat
 def test_the_built_shop_versions_are_valid(shop_versions):
     # Each zip was written by export_project, which validates the development project.
     assert len(shop_versions) == len(apps.SHOP_EVOLUTION) + 1
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda d: _set(d, "sys_fields", _field("lastname"), f_data_type=99),
+     "(lastname, id 10) of item 'Сustomers' (customers, id 10): f_data_type 99 is not"),
+    (lambda d: _set(d, "sys_indices", lambda r: r["id"] == 9, f_fields_list="[[50, true"),
+     "index 'DEMO_INVOICES_IDX' (id 9) of item 'Invoices' (invoices, id 16): f_fields_list"),
+    (lambda d: _set(d, "sys_fields", _field("lastname"), f_field_name="badge"),
+     "(badge, id 10) of item 'Сustomers' (customers, id 10): f_field_name 'badge' is a "
+     "word Jam.py reserves"),
+], ids=["unknown data type", "index field list not JSON", "reserved word"])
+def test_a_70_project_refuses_broken_metadata_through_the_module(tmp_path, mutate, expected):
+    """The 7.0.120 demo serving as production, jam_import run by 7.0.120's Python (its
+    keywords.py read for the reserved words). The demo's caption of Customers begins with
+    a Cyrillic letter, as the messages show."""
+    dev = projects.copy_demo(tmp_path / "dev", J70)
+    exported = Path(run_module("jampy.deploy.jam_export", {
+        "project_path": str(dev), "dest": str(tmp_path / "good.zip")},
+        python=J70.python())["dest"])
+    zip_path = broken_zip(exported, mutate, tmp_path / "broken.zip")
+    target = projects.copy_demo(tmp_path / "prod", J70)
+    before = state(target)
+    for check_mode in (True, False):
+        refused = run_module("jampy.deploy.jam_import", {
+            "project_path": str(target), "src": str(zip_path)}, check_mode=check_mode,
+            python=J70.python(), expect_failure=True)
+        assert "is not valid Jam.py metadata (1 problem; nothing was changed)" in \
+            refused["msg"] and expected in refused["msg"], refused["msg"]
+        assert state(target) == before
