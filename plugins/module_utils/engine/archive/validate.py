@@ -114,12 +114,12 @@ class _Check:
         self.problems = []
         tables = metadata.tables
         self.rows = {name: _live(table) for name, table in tables.items()}
-        self.items_ = self.rows["sys_items"]
-        self.fields_ = self.rows["sys_fields"]
+        self.item_rows = self.rows["sys_items"]
+        self.field_rows = self.rows["sys_fields"]
 
     # -- naming rows -----------------------------------------------------------------
     def item(self, item_id):
-        row = self.items_.get(item_id) or {}
+        row = self.item_rows.get(item_id) or {}
         return f"item {row.get('f_name')!r} ({row.get('f_item_name')}, id {item_id})"
 
     def field(self, row):
@@ -161,7 +161,7 @@ class _Check:
 
     def owned_field(self, where, label, field_id, item_id):
         """``field_id`` must be a field of the item ``item_id`` (5.4: or of its group)."""
-        row = self.reference(where, label, field_id, self.fields_, "field")
+        row = self.reference(where, label, field_id, self.field_rows, "field")
         if row is not None and row.get("owner_rec_id") not in self._owners(item_id):
             self.add(where, f"{label} {field_id} is {self.field(row)}, not one of "
                             f"{self.item(item_id)}")
@@ -169,7 +169,7 @@ class _Check:
 
     def _owners(self, item_id):
         owners = {item_id}
-        item = self.items_.get(item_id) or {}
+        item = self.item_rows.get(item_id) or {}
         if self.layout.group_fields and item.get("parent"):
             owners.add(item["parent"])
         if self.layout.item_copies and item.get("f_copy_of"):
@@ -181,7 +181,7 @@ class _Check:
         names, detail_names = {}, {}
         # The system group is named by Jam.py too (SYS_PARAMS F_SYS_GROUP).
         system_groups = {row.get("f_sys_group") for row in self.rows["sys_params"].values()}
-        for item_id, row in self.items_.items():
+        for item_id, row in self.item_rows.items():
             where = self.item(item_id)
             type_id = row.get("type_id")
             self.flags("sys_items", row, where)
@@ -189,13 +189,13 @@ class _Check:
                 self.add(where, f"type_id {type_id!r:.40} is not a Jam.py item type")
                 continue
             if type_id > j.ROOT_TYPE:
-                self.reference(where, "parent", row.get("parent"), self.items_, "item",
+                self.reference(where, "parent", row.get("parent"), self.item_rows, "item",
                                optional=False)
             if type_id == j.DETAIL_TYPE:
-                self.reference(where, "table_id", row.get("table_id"), self.items_, "item",
+                self.reference(where, "table_id", row.get("table_id"), self.item_rows, "item",
                                optional=False)
             if self.layout.item_copies:
-                self.reference(where, "f_copy_of", row.get("f_copy_of"), self.items_, "item")
+                self.reference(where, "f_copy_of", row.get("f_copy_of"), self.item_rows, "item")
             for ref in _ITEM_FIELD_REFS:
                 self.owned_field(where, ref, row.get(ref), item_id)
             if self.layout.item_copies and row.get("f_master_field"):
@@ -229,11 +229,11 @@ class _Check:
     def fields(self):
         names = {}
         lookup_lists = self.rows["sys_lookup_lists"]
-        for field_id, row in self.fields_.items():
+        for field_id, row in self.field_rows.items():
             where = self.field(row)
             self.flags("sys_fields", row, where)
             owner = self.reference(where, "owner_rec_id", row.get("owner_rec_id"),
-                                   self.items_, "item", optional=False)
+                                   self.item_rows, "item", optional=False)
             name = row.get("f_field_name")
             if self.identifier(where, "f_field_name", name, length=False) and owner:
                 if name.upper() in self.keywords:
@@ -241,10 +241,10 @@ class _Check:
                 seen = names.setdefault(row["owner_rec_id"], {})
                 if name in seen:
                     self.add(where, f"f_field_name {name!r} is also the name of "
-                                    f"{self.field(self.fields_[seen[name]])}")
+                                    f"{self.field(self.field_rows[seen[name]])}")
                 seen[name] = field_id
             self._data_type(where, row, "f_data_type", "f_size")
-            lookup = self.reference(where, "f_object", row.get("f_object"), self.items_, "item")
+            lookup = self.reference(where, "f_object", row.get("f_object"), self.item_rows, "item")
             if lookup is not None:
                 self._lookup_chain(where, row)
             self.reference(where, "f_lookup_values", row.get("f_lookup_values"),
@@ -253,7 +253,7 @@ class _Check:
                 self.owned_field(where, "f_master_field", row["f_master_field"],
                                  row.get("owner_rec_id"))
             if self.layout.calculated_fields and row.get("f_calc_item"):
-                calc = self.reference(where, "f_calc_item", row["f_calc_item"], self.items_,
+                calc = self.reference(where, "f_calc_item", row["f_calc_item"], self.item_rows,
                                       "item")
                 if calc is not None:
                     self.owned_field(where, "f_calc_field", row.get("f_calc_field"), calc["id"])
@@ -292,7 +292,7 @@ class _Check:
     def tables(self):
         tables = {}
         by_owner = column_fields_by_owner(self.metadata)
-        for item_id, item in self.items_.items():
+        for item_id, item in self.item_rows.items():
             if not owns_table(self.layout, item):
                 continue
             where = self.item(item_id)
@@ -327,7 +327,7 @@ class _Check:
             owner_id = row.get("owner_rec_id")
             where = f"index {name!r:.80} (id {index_id}) of {self.item(owner_id)}"
             self.flags("sys_indices", row, where)
-            owner = self.reference(where, "owner_rec_id", owner_id, self.items_, "item",
+            owner = self.reference(where, "owner_rec_id", owner_id, self.item_rows, "item",
                                    optional=False)
             if self.identifier(where, "f_index_name", name):
                 key = (owner_id if per_table else None, name.upper())
@@ -367,17 +367,17 @@ class _Check:
         for filter_id, row in self.rows["sys_filters"].items():
             where = f"filter {row.get('f_name')!r} (id {filter_id}) of " \
                     f"{self.item(row.get('owner_rec_id'))}"
-            if self.reference(where, "owner_rec_id", row.get("owner_rec_id"), self.items_,
+            if self.reference(where, "owner_rec_id", row.get("owner_rec_id"), self.item_rows,
                               "item", optional=False):
                 self.owned_field(where, "f_field", row.get("f_field"), row["owner_rec_id"])
         for param_id, row in self.rows["sys_report_params"].items():
             where = f"report parameter {row.get('f_name')!r} ({row.get('f_param_name')}, " \
                     f"id {param_id}) of {self.item(row.get('owner_rec_id'))}"
-            self.reference(where, "owner_rec_id", row.get("owner_rec_id"), self.items_,
+            self.reference(where, "owner_rec_id", row.get("owner_rec_id"), self.item_rows,
                            "item", optional=False)
             self.identifier(where, "f_param_name", row.get("f_param_name"), length=False)
             self._data_type(where, row, "f_data_type", "f_size", column=False)
-            if self.reference(where, "f_object", row.get("f_object"), self.items_, "item"):
+            if self.reference(where, "f_object", row.get("f_object"), self.item_rows, "item"):
                 self.owned_field(where, "f_object_field", row.get("f_object_field"),
                                  row["f_object"])
 
@@ -397,7 +397,7 @@ class _Check:
             self.flags("sys_field_privileges", row, where)
             self.reference(where, "owner_rec_id (role)", row.get("owner_rec_id"), roles,
                            "role", optional=False)
-            if self.reference(where, "item", row.get("item"), self.items_, "item",
+            if self.reference(where, "item", row.get("item"), self.item_rows, "item",
                               optional=False):
                 self.owned_field(where, "field", row.get("field"), row["item"])
 
@@ -405,4 +405,4 @@ class _Check:
         for param_id, row in self.rows["sys_params"].items():
             where = f"project parameters (id {param_id})"
             for ref in ("f_history_item", "f_lock_item", "f_sys_group"):
-                self.reference(where, ref, row.get(ref), self.items_, "item")
+                self.reference(where, ref, row.get(ref), self.item_rows, "item")
