@@ -13,6 +13,8 @@ description:
     (top-level C(.html) and C(.js) files, C(js/), C(css/), C(static/img), C(static/js),
     C(static/css), C(static/fonts), C(static/builder), C(utils/) without C(.pyc), C(reports/)
     without C(.xml) and C(.ods#)).
+  - Refuses a project whose metadata is not valid (the checks of M(jampy.deploy.jam_import),
+    for the project's own database), listing every problem; nothing is written.
   - The zip is accepted by Jam.py's own import (the Builder's Import and the C(migration/)
     folder) and by M(jampy.deploy.jam_import).
   - The output is deterministic, so the same metadata and files give a byte-identical zip.

@@ -30,6 +30,13 @@ description:
     the Jam.py installed for the target's Python, else the project's F_JAM_VERSION) -
     Jam.py's import works only with metadata of its own release line. 5.4 and 5.5 are one
     line (same metadata and import code); an archive without F_JAM_VERSION is not checked.
+  - Refuses, before any plan and in check mode too, metadata that Jam.py or the database
+    could not take - a field size that is not a positive whole number within the database's
+    limit, an unknown data type, an index field list that is not Jam.py's JSON or names a
+    field of another item, a reference to a missing item, field, role or lookup list, a
+    duplicate item, field, table, column or index name, a name the Builder would refuse
+    (not an identifier, a reserved word, longer than the database takes). The message lists
+    every problem (up to 40), naming the item and field by caption, name and id.
   - Fixes some Jam.py import quirks on purpose - a changed index or foreign key is
     re-created, a changed column size or type is altered, and an existing SQLite project
     is migrated by rebuilding the changed tables (Jam.py refuses it).

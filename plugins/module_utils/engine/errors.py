@@ -13,5 +13,10 @@ class ArchiveError(JamDeployError):
     """A metadata archive was refused; nothing was written to the project."""
 
 
+class InvalidMetadataError(JamDeployError):
+    """Metadata (of an archive or a project) that Jam.py or the database could not take;
+    the message lists every problem, nothing was changed."""
+
+
 class MaskingError(JamDeployError, ValueError):
     """A masking rule, its options or a value it cannot mask."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..errors import JamDeployError
 from .contents import FOLDERS, TOP_LEVEL_EXTENSIONS
 from .read import sha256_file
+from .validate import validate_metadata
 from .write import write_archive
 
 
@@ -77,6 +78,7 @@ def export_project(project, dest, force=True, check_mode=False, now=None):
     ``force``, atomically; check mode writes nothing. Returns an ``ExportResult``.
     """
     metadata = project.metadata()
+    validate_metadata(metadata, what=f"the project {project.path}")
     files, warnings = project_files(project.path)
     dest = os.path.abspath(os.path.expanduser(str(dest)))
     to_folder = os.path.isdir(dest)

@@ -43,16 +43,16 @@ class InstalledJam:
         when its ``wsgi.py`` has no ``App.production`` (5.x) or cannot be read."""
         return _production_file(os.path.join(self.path, "wsgi.py"))
 
+    def keywords(self):
+        """The names its Builder refuses for items and fields (``jam/keywords.py``, 7.0),
+        upper-cased; empty when the release has none."""
+        return _keywords(os.path.join(self.path, "keywords.py"))
+
 
 @functools.lru_cache(maxsize=None)
 def _production_file(wsgi):
     # App.production is os.path.exists(os.path.join(self.work_dir, '<name>')).
-    try:
-        with open(wsgi, encoding="utf-8") as f:
-            tree = ast.parse(f.read(), wsgi)
-    except (OSError, ValueError, SyntaxError):
-        return None
-    for app in tree.body:
+    for app in _parsed(wsgi).body:
         if isinstance(app, ast.ClassDef) and app.name == "App":
             for method in app.body:
                 if isinstance(method, ast.FunctionDef) and method.name == "production":
@@ -74,6 +74,14 @@ def _admin_fields(structure):
     return found
 
 
+@functools.lru_cache(maxsize=None)
+def _keywords(module):
+    value = _assigned_literal(module, "keywords")
+    if not isinstance(value, (list, tuple)):
+        return frozenset()
+    return frozenset(v.upper() for v in value if isinstance(v, str))
+
+
 def _collect(node, found):
     # An item appears once as a table and again as a detail of another: same fields.
     items = node.get("items") if isinstance(node, dict) else None
@@ -91,38 +99,44 @@ def _collect(node, found):
 
 @functools.lru_cache(maxsize=None)
 def _default_settings(common_file):
-    try:
-        with open(common_file, encoding="utf-8") as f:
-            tree = ast.parse(f.read(), common_file)
-    except (OSError, ValueError, SyntaxError):
-        return {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "DEFAULT_SETTINGS" for t in node.targets):
-            try:
-                value = ast.literal_eval(node.value)
-            except ValueError:
-                return {}
-            return value if isinstance(value, dict) else {}
-    return {}
+    # Consts.DEFAULT_SETTINGS is a class attribute: searched in the whole module.
+    value = _literal(_parsed(common_file), "DEFAULT_SETTINGS", ast.walk)
+    return value if isinstance(value, dict) else {}
 
 
 def _release(init_file):
     """The ``__version__`` tuple of ``jam/__init__.py`` as "x.y.z", or None."""
+    value = _assigned_literal(init_file, "__version__")
+    if isinstance(value, tuple) and value and all(isinstance(v, int) for v in value):
+        return ".".join(map(str, value))
+    return None
+
+
+def _assigned_literal(module, name):
+    """The literal a top-level ``name = ...`` of the Python file ``module`` assigns, or
+    None (no such file, assignment or literal)."""
+    return _literal(_parsed(module), name, lambda tree: tree.body)
+
+
+def _parsed(module):
+    """The syntax tree of the Python file ``module``; an empty module when it cannot be
+    read or parsed."""
     try:
-        with open(init_file, encoding="utf-8") as f:
-            tree = ast.parse(f.read(), init_file)
+        with open(module, encoding="utf-8") as f:
+            return ast.parse(f.read(), module)
     except (OSError, ValueError, SyntaxError):
-        return None
-    for statement in tree.body:
+        return ast.Module(body=[], type_ignores=[])
+
+
+def _literal(tree, name, statements):
+    """The literal the first ``name = ...`` among ``statements(tree)`` assigns, or None."""
+    for statement in statements(tree):
         if isinstance(statement, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "__version__" for t in statement.targets):
+                isinstance(t, ast.Name) and t.id == name for t in statement.targets):
             try:
-                value = ast.literal_eval(statement.value)
+                return ast.literal_eval(statement.value)
             except ValueError:
                 return None
-            if isinstance(value, tuple) and value and all(isinstance(v, int) for v in value):
-                return ".".join(map(str, value))
     return None
 
 

@@ -14,6 +14,7 @@ from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 
 from ..archive.read import read_archive
+from ..archive.validate import validate_metadata
 from ..db.connect import create_engine
 from ..db.registry import dialect_for
 from ..errors import JamDeployError
@@ -174,6 +175,8 @@ class Importer:
                                  "complete it first (jampy.deploy.jam_project)")
         self.dialect = dialect_for(connection["db_type"])
         self.archive = read_archive(self.archive_path)
+        validate_metadata(self.archive.metadata, self.dialect.code,
+                          what=f"the archive {self.archive_path}")
         self.current = project.metadata(for_import=True)
         check_integrity(self.current, self.archive.metadata)
         desired = incoming.prepare(self.archive.metadata, self.current, self.dialect.code)

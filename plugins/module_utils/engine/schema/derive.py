@@ -40,7 +40,8 @@ def table_fields(metadata, item, by_owner):
     return rows
 
 
-def _owns_table(layout, item):
+def owns_table(layout, item):
+    """Whether ``item`` (a SYS_ITEMS row) has a table of its own in the project database."""
     if item.get("type_id") not in j.TABLE_ITEM_TYPES or not item.get("f_table_name"):
         return False
     if item.get("f_virtual_table"):
@@ -72,7 +73,7 @@ def schema_from_metadata(metadata, db_type=None):
     by_item = {}
     by_owner = column_fields_by_owner(metadata)
     for item in metadata.items.values():
-        if not _owns_table(layout, item):
+        if not owns_table(layout, item):
             continue
         columns = []
         pk_id = item.get("f_primary_key")

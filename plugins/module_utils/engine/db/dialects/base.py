@@ -65,6 +65,12 @@ class Dialect:
     primary_key_nullable = False
     # One DESC flag per index (F_FIELDS_LIST has one per column elsewhere).
     index_level_descending = False
+    # The longest table, column, index or sequence name the database takes (None: no
+    # limit) and the largest size of a sized text column.
+    max_identifier_length = None
+    max_text_size = None
+    # Index names are unique per table rather than per database (schema).
+    index_names_per_table = False
 
     # -- changing it ---------------------------------------------------------------------
     # DDL takes part in transactions: an uncommitted change is gone after an error or crash.

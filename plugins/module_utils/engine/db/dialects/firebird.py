@@ -22,6 +22,9 @@ class Firebird(Dialect):
 
     column_types = {LAYOUT_54: _TYPES_54,
                     LAYOUT_70: {**_TYPES_54, d.FILE: "VARCHAR(512)", d.IMAGE: "VARCHAR(256)"}}
+    # Names of 31 characters before Firebird 4.0; VARCHAR of 32,765 bytes in UTF8.
+    max_identifier_length = 31
+    max_text_size = 8_191
     upper_case_identifiers = True
     generator_layouts = frozenset({LAYOUT_54, LAYOUT_70})
     separate_generator = True

@@ -19,6 +19,11 @@ class MSSQL(Dialect):
 
     column_types = {LAYOUT_54: _TYPES_54,
                     LAYOUT_70: {**_TYPES_54, d.FILE: "NVARCHAR(512)", d.IMAGE: "NVARCHAR(256)"}}
+    # NVARCHAR(n) holds at most 4,000 characters (longer is NVARCHAR(MAX)).
+    max_identifier_length = 128
+    max_text_size = 4_000
+    # Index names are unique per table, not per database.
+    index_names_per_table = True
     upper_case_identifiers = True
 
     def key_generation(self, layout, item):

@@ -36,6 +36,11 @@ class MySQL(Dialect):
     encoding_as_charset = True
 
     column_types = {LAYOUT_54: _TYPES_54, LAYOUT_70: _TYPES_70}
+    # A VARCHAR of utf8mb4 characters within the 65,535-byte row limit.
+    max_identifier_length = 64
+    max_text_size = 16_383
+    # Index names are unique per table, not per database.
+    index_names_per_table = True
     rehearses = True
     dumps_tables = True
     indexes_foreign_keys = True

@@ -20,6 +20,9 @@ class Oracle(Dialect):
 
     column_types = {LAYOUT_54: _TYPES_54,
                     LAYOUT_70: {**_TYPES_54, d.FILE: "VARCHAR2(256)", d.IMAGE: "VARCHAR2(512)"}}
+    # Names of 30 characters before Oracle 12.2; VARCHAR2 of 4,000 bytes.
+    max_identifier_length = 30
+    max_text_size = 4_000
     upper_case_identifiers = True
     generator_layouts = frozenset({LAYOUT_54, LAYOUT_70})
     separate_generator = True

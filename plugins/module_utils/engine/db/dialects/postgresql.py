@@ -26,6 +26,9 @@ class PostgreSQL(Dialect):
     drivers = (("postgresql+psycopg2", "psycopg2", ("psycopg2-binary",)),)
 
     column_types = {LAYOUT_54: _TYPES_54, LAYOUT_70: {**_TYPES_54, d.TEXT: "TEXT"}}
+    # Longer names are cut to 63 characters (NAMEDATALEN - 1); VARCHAR's largest length.
+    max_identifier_length = 63
+    max_text_size = 10_485_760
     # 5.4 draws keys from a sequence named by F_GEN_NAME, 7.0 uses SERIAL.
     generator_layouts = frozenset({LAYOUT_54})
     transactional_ddl = True

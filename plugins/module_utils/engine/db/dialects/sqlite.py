@@ -36,6 +36,8 @@ class SQLite(Dialect):
     drivers = (("sqlite+pysqlite", "sqlite3", ("the Python sqlite3 module",)),)
 
     column_types = {LAYOUT_54: _TYPES, LAYOUT_70: _TYPES}
+    # No name limit; a value is at most SQLITE_MAX_LENGTH bytes by default.
+    max_text_size = 1_000_000_000
     upper_case_identifiers = True
     inline_foreign_keys = True
     rebuilds_tables = True
