@@ -155,6 +155,18 @@ class JamEnv:
         return result
 
 
+
+class InstalledJamEnv(JamEnv):
+    """A release installed in a venv of its own (a deployed project's, a copy changed by
+    Jam.py's scripts): its Python and scripts instead of the cached venv's."""
+
+    def __init__(self, version, venv):
+        super().__init__(version)
+        self.venv = Path(venv)
+
+    def python(self):
+        return str(self.venv / "bin" / "python")
+
 def _safe_extract(tar, dest):
     """Extract regular files and folders only, inside ``dest`` (Python 3.11.2 has no
     extraction filters); returns the one top-level folder."""

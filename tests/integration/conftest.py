@@ -37,18 +37,20 @@ def shop_versions(tmp_path_factory):
 
 @pytest.fixture
 def target_project(tmp_path):
-    """``make(kind, name)``: a fresh project completed for a new, empty database."""
+    """``make(kind, name)``: a fresh project (of the release ``jam``, the reference one when
+    not given) completed for a new, empty database."""
     made = []
 
-    def make(kind, name="target", item_name="shop"):
+    def make(kind, name="target", item_name="shop", jam=None):
         if kind == "sqlite":
             db = databases.ProjectDatabase(databases.SQLITE, str(tmp_path / f"{name}.sqlite"))
         else:
             server = services.database_server(kind)
             db = server.create()
             made.append((server, db))
-        project = projects.create_project(tmp_path / name)
-        apps.build(project, [apps.complete(db, name=item_name.capitalize(), item_name=item_name)])
+        project = projects.create_project(tmp_path / name, jam)
+        apps.build(project, [apps.complete(db, name=item_name.capitalize(), item_name=item_name)],
+                   jam=jam)
         return project
 
     yield make

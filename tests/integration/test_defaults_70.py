@@ -27,7 +27,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive 
     schema_from_metadata)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
     reflect_schema)
-from tests.harness import apps, databases, jamenv, projects, services
+from tests.harness import apps, jamenv, projects
 from tests.harness.ansible_run import run_module
 
 J70 = jamenv.ALL[-1]
@@ -101,24 +101,9 @@ def versions(tmp_path_factory):
 
 
 @pytest.fixture
-def target(tmp_path):
+def target(target_project):
     """``make(kind, name)``: a fresh 7.0.120 project completed for a new, empty database."""
-    made = []
-
-    def make(kind, name):
-        if kind == "sqlite":
-            db = databases.ProjectDatabase(databases.SQLITE, str(tmp_path / f"{name}.sqlite"))
-        else:
-            server = services.database_server(kind)
-            db = server.create()
-            made.append((server, db))
-        project = projects.create_project(tmp_path / name, J70)
-        apps.build(project, [{"op": "complete", **db.as_connection()}], jam=J70)
-        return project
-
-    yield make
-    for server, db in made:
-        server.drop(db)
+    return lambda kind, name: target_project(kind, name, jam=J70)
 
 
 def our_import(project, zip_path, check_mode=False, **options):

@@ -20,17 +20,6 @@ MARKER = "xybuilder.html"
 PRODUCTION_TEXT = "Application Builder production mode"
 
 
-class SiteJam(jamenv.JamEnv):
-    """Jam.py 7.0.120 as the role installed it in the site's venv."""
-
-    def __init__(self, venv):
-        super().__init__("7.0.120")
-        self.venv = venv
-
-    def python(self):
-        return str(self.venv / "bin" / "python")
-
-
 def changed(output):
     line = next(line for line in output.splitlines() if line.startswith("localhost"))
     return int(dict(part.split("=") for part in line.split(":", 1)[1].split())["changed"])
@@ -50,7 +39,7 @@ def test_the_role_keeps_production_where_the_secured_jam_looks(tmp_path):
     try:
         run_playbook(book, timeout=900)
         assert (project / "builder.html").read_text() == PRODUCTION_TEXT
-        jam = SiteJam(venv)
+        jam = jamenv.InstalledJamEnv("7.0.120", venv)
         subprocess.run([jam.python(), str(venv / "bin" / "jam-secure-project.py")],
                        input=f"{MARKER[:-5]}\n{venv}\n", text=True, capture_output=True,
                        check=True)

@@ -18,22 +18,11 @@ MARKER = "xybuilder.html"
 PRODUCTION_TEXT = "Application Builder production mode"
 
 
-class SecuredJam(jamenv.JamEnv):
-    """A copy of the 7.0.120 venv secured by Jam.py's script (the shared one stays as it is)."""
-
-    def __init__(self, venv):
-        super().__init__("7.0.120")
-        self.venv = venv
-
-    def python(self):
-        return str(self.venv / "bin" / "python")
-
-
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory):
     venv = tmp_path_factory.mktemp("secured") / "venv"
     shutil.copytree(Path(J70.python()).parents[1], venv, symlinks=True)
-    jam = SecuredJam(venv)
+    jam = jamenv.InstalledJamEnv("7.0.120", venv)
     # The script asks for the new name (".html" added) and the venv.
     done = subprocess.run([jam.python(), str(venv / "bin" / "jam-secure-project.py")],
                           input=f"{MARKER[:-5]}\n{venv}\n", text=True, capture_output=True,
