@@ -9,7 +9,7 @@ import re
 
 from ..db.quoting import q
 from ..errors import JamDeployError
-from ..schema.compare import Missing, Unexpected, differences
+from ..schema.compare import Unexpected, differences
 from ..schema.reflect import reflect_schema
 from .steps import AlterColumnType, DropColumn, DropTable, RebuildTable
 
@@ -22,27 +22,20 @@ def drift(conn, dialect, expected):
     return differences(expected, reflect_schema(conn, dialect.code))
 
 
-def harmless(difference, dialect):
-    """Differences an import can live with: objects the database has beyond the metadata
-    (kept as they are), and the foreign keys Jam.py's own import never creates where they
-    can only be declared inside CREATE TABLE."""
-    return isinstance(difference, Unexpected) or (
-        isinstance(difference, Missing) and difference.what == "foreign key"
-        and dialect.inline_foreign_keys)
-
-
-def blocking(found, policy, dialect):
-    """The differences ``policy`` (one of DRIFT_POLICIES) refuses to import over."""
+def blocking(found, policy):
+    """The differences ``policy`` (one of DRIFT_POLICIES) refuses to import over; ``adopt``
+    lives with objects the database has beyond the metadata (kept as they are)."""
     if policy == "fail":
         return list(found)
     if policy == "adopt":
-        return [d for d in found if not harmless(d, dialect)]
+        return [d for d in found if not isinstance(d, Unexpected)]
     return []
 
 
-def check_drift(found, policy, dialect):
-    """JamDeployError listing the differences ``policy`` refuses, if any."""
-    refused = blocking(found, policy, dialect)
+def check_drift(found, policy):
+    """JamDeployError listing the differences ``policy`` refuses, if any (Jam.py's known
+    omissions are not drift: ``omissions.recognise`` takes them out first)."""
+    refused = blocking(found, policy)
     if refused:
         raise JamDeployError(
             "the project database differs from what the project's metadata describes "

@@ -1,0 +1,232 @@
+"""Adopting a project deployed the Jam.py way, for every supported release on SQLite,
+PostgreSQL and MariaDB: the sdist demo exported by the release's own Export and imported by
+its own import into a fresh project, then imported by jam_import with default settings.
+
+What Jam.py's import leaves (its known omissions, ``migrate.omissions``) is measured here:
+no foreign keys on SQLite, a column for each calculated field with 7.0; nothing else.
+"""
+import json
+import shutil
+import sqlite3
+import zipfile
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import (
+    check_connection, create_engine)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.registry import dialect_for
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate import omissions
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare import (
+    differences)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive import (
+    calculated_columns, schema_from_metadata)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
+    reflect_schema)
+from tests.harness import jamenv, projects, services
+from tests.harness.ansible_run import run_module
+
+RELEASES = pytest.mark.parametrize("jam", jamenv.ALL, ids=str)
+KINDS = pytest.mark.parametrize("kind", ["sqlite", "postgresql", "mysql"])
+# The demo's foreign key (DEMO_INVOICES.CUSTOMER); 7.0.120's demo has it marked deleted.
+DEMO_FK_INDEX = 11
+
+
+def jams_export(project, jam):
+    return Path(json.loads(jam.run_jamside("jam_export.py", project).stdout)["zip"])
+
+
+def development(folder, jam):
+    """(the release's demo with its foreign key, Jam.py's Export of it)."""
+    dev = projects.copy_demo(folder, jam)
+    with closing(sqlite3.connect(dev / "admin.sqlite")) as con, con:
+        con.execute("UPDATE SYS_INDICES SET DELETED = 0 WHERE ID = ?", (DEMO_FK_INDEX,))
+    return dev, jams_export(dev, jam)
+
+
+def with_new_field(zip_path, dest):
+    """The zip with one more field on the demo's invoices (the table of its foreign key),
+    as the Builder adds one: a copy of a plain field's row with a new ID and name."""
+    with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(dest, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "task.dat":
+                task = json.loads(data)
+                fields = task["sys_fields"]
+                col = {name: i for i, name in enumerate(fields["fields"])}
+                items = task["sys_items"]
+                item_col = {name: i for i, name in enumerate(items["fields"])}
+                invoices = next(r[item_col["id"]] for r in items["records"]
+                                if r[item_col["f_item_name"]] == "invoices")
+                row = list(next(r for r in fields["records"]
+                                if r[col["owner_rec_id"]] == invoices
+                                and r[col["f_field_name"]] == "tax"))
+                row[col["id"]] = max(r[col["id"]] for r in fields["records"]) + 1
+                row[col["f_field_name"]], row[col["f_name"]] = "adopt_tax", "Adopt tax"
+                row[col["f_db_field_name"]] = "ADOPT_TAX"
+                fields["records"].append(row)
+                data = json.dumps(task).encode()
+            out.writestr(info, data)
+    return dest
+
+
+@pytest.fixture
+def jam_project(tmp_path):
+    """``make(jam, kind)``: a project made by the release's script, completed by jam_project
+    for a new database of ``kind``."""
+    made = []
+
+    def make(jam, kind, name="target"):
+        project = projects.create_project(tmp_path / name, jam)
+        if kind == "sqlite":
+            db = {"database": "target.sqlite"}
+        else:
+            server = services.database_server(kind)
+            created = server.create()
+            made.append((server, created))
+            db = {k: v for k, v in created.as_connection().items() if v and k != "db_type"}
+        run_module("jampy.deploy.jam_project", {
+            "project_path": str(project), "name": "Demo", "item_name": "demo",
+            "db_type": kind, **db}, python=jam.python())
+        if jam.major >= 7 and kind == "mysql":
+            # What 7.0's connection dialog sets for MySQL (admin.js: the first driver,
+            # MySQLdb); without it Jam.py 7.0.120's import cannot connect.
+            with closing(sqlite3.connect(project / "admin.sqlite")) as con, con:
+                con.execute("UPDATE SYS_TASKS SET F_PYTHON_LIBRARY = 1")
+        return project
+
+    yield make
+    for server, db in made:
+        server.drop(db)
+
+
+@pytest.fixture
+def deployed(tmp_path, jam_project):
+    """``make(jam, kind)``: (target deployed by Jam.py's own import, Jam.py's zip, the zip
+    with one more field)."""
+    def make(jam, kind):
+        dev, zip_path = development(tmp_path / "dev", jam)
+        target = jam_project(jam, kind)
+        result = projects.jam_import(target, zip_path, jam)
+        assert result["success"], result
+        return target, zip_path, with_new_field(zip_path, tmp_path / "v2.zip")
+    return make
+
+
+def live_schema(project):
+    connection = Project(project).connection()
+    check_connection(connection)
+    engine = create_engine(connection)
+    try:
+        return reflect_schema(engine, connection["db_type"])
+    finally:
+        engine.dispose()
+
+
+def recognised(project):
+    """(omission kind names, drift) of the project's live database."""
+    proj = Project(project)
+    metadata = proj.metadata()
+    found = differences(schema_from_metadata(metadata), live_schema(project))
+    context = omissions.Context(dialect_for(metadata.db_type), calculated_columns(metadata))
+    known, drift = omissions.recognise(found, context)
+    return sorted(o.kind.name for o in known), [str(d) for d in drift]
+
+
+def expected_omissions(jam, kind):
+    return sorted((["SQLite foreign key"] if kind == "sqlite" else [])
+                  + (["calculated field column"] if jam.major >= 7 else []))
+
+
+def jam_import(project, zip_path, jam, check_mode=False, expect_failure=False, **options):
+    staged = project.parent / f"staged-{zip_path.name}"
+    shutil.copy(zip_path, staged)
+    return run_module("jampy.deploy.jam_import", {
+        "project_path": str(project), "src": str(staged), "import_delay": 0, **options},
+        check_mode=check_mode, python=jam.python(), expect_failure=expect_failure)
+
+
+def execute(project, statement):
+    engine = create_engine(Project(project).connection())
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+@RELEASES
+@KINDS
+def test_jams_own_import_leaves_only_its_known_omissions(jam, kind, deployed):
+    target, _, _ = deployed(jam, kind)
+    kinds, drift = recognised(target)
+    assert drift == []
+    assert kinds == expected_omissions(jam, kind)
+
+
+@RELEASES
+@KINDS
+def test_a_project_deployed_by_jam_is_adopted_and_its_omissions_repaired(jam, kind, deployed):
+    target, v1, v2 = deployed(jam, kind)
+    case = str.upper if kind == "sqlite" else str.lower
+    assert not jam_import(target, v1, jam)["changed"]  # the same metadata: nothing to do
+
+    checked = jam_import(target, v2, jam, check_mode=True)
+    assert checked["changed"] and checked["drift"] == []
+    assert len(checked["omissions"]) == len(expected_omissions(jam, kind))
+    assert ("known Jam.py omissions" in checked.get("msg", "")) == bool(checked["omissions"])
+    assert all(any(line in w for w in checked["warnings"]) for line in checked["omissions"])
+    invoices = case("demo_invoices")
+    q = (lambda n: f"`{n}`") if kind == "mysql" else (lambda n: f'"{n}"')
+    if kind == "sqlite":  # the table changes: rebuilt with its foreign key
+        fk = next(o for o in checked["omissions"] if "foreign key" in o)
+        assert fk.startswith(f"table {invoices}: foreign key (CUSTOMER)")
+        assert fk.endswith("repaired by this import")
+        assert any(s.startswith('CREATE TABLE "_jampy_new_DEMO_INVOICES"') and
+                   "FOREIGN KEY" in s for s in checked["statements"])
+    else:  # altered, as Jam.py's import would
+        assert len(checked["statements"]) == 1
+        assert checked["statements"][0].startswith(f"ALTER TABLE {q(invoices)} ADD COLUMN "
+                                                   f"{q('adopt_tax')} ")
+
+    done = jam_import(target, v2, jam)
+    assert done["changed"] and done["executed"] == checked["statements"]
+    kinds, drift = recognised(target)
+    assert drift == []
+    assert kinds == (["calculated field column"] if jam.major >= 7 else [])
+    assert live_schema(target).tables[invoices].column(case("adopt_tax")) is not None
+    if kind == "sqlite":
+        assert [fk.columns for fk in live_schema(target).tables[invoices].foreign_keys] == [
+            ("CUSTOMER",)]
+    assert not jam_import(target, v2, jam)["changed"]
+
+
+@RELEASES
+@KINDS
+def test_real_drift_is_still_refused(jam, kind, deployed):
+    target, _, v2 = deployed(jam, kind)
+    execute(target, f'ALTER TABLE {"`" if kind == "mysql" else chr(34)}'
+            f'{"DEMO_INVOICES" if kind == "sqlite" else "demo_invoices"}'
+            f'{"`" if kind == "mysql" else chr(34)} ADD COLUMN hand_made INTEGER')
+    before = (target / "admin.sqlite").read_bytes()
+    refused = jam_import(target, v2, jam, expect_failure=True)
+    assert "hand_made" in refused["msg"].lower() and "nothing was changed" in refused["msg"]
+    assert "foreign key" not in refused["msg"]  # the omission is not drift
+    assert (target / "admin.sqlite").read_bytes() == before
+
+
+def test_repair_omissions_rebuilds_at_once(deployed):
+    jam = jamenv.REFERENCE
+    target, v1, _ = deployed(jam, "sqlite")
+    checked = jam_import(target, v1, jam, check_mode=True, repair_omissions=True)
+    assert checked["changed"] and checked["omissions"][0].endswith("repaired by this import")
+    assert checked["admin_changes"] == [] and any(
+        "FOREIGN KEY" in s for s in checked["statements"])
+    assert live_schema(target).tables["DEMO_INVOICES"].foreign_keys == []
+    done = jam_import(target, v1, jam, repair_omissions=True)
+    assert done["changed"] and done["executed"] == checked["statements"]
+    assert recognised(target) == ([], [])
+    assert not jam_import(target, v1, jam, repair_omissions=True)["changed"]
