@@ -42,8 +42,9 @@ def jams_export(project, jam):
 def development(folder, jam):
     """(the release's demo with its foreign key, Jam.py's Export of it)."""
     dev = projects.copy_demo(folder, jam)
-    with closing(sqlite3.connect(dev / "admin.sqlite")) as con, con:
+    with closing(sqlite3.connect(dev / "admin.sqlite")) as con:
         con.execute("UPDATE SYS_INDICES SET DELETED = 0 WHERE ID = ?", (DEMO_FK_INDEX,))
+        con.commit()
     return dev, jams_export(dev, jam)
 
 
@@ -94,8 +95,9 @@ def jam_project(tmp_path):
         if jam.major >= 7 and kind == "mysql":
             # What 7.0's connection dialog sets for MySQL (admin.js: the first driver,
             # MySQLdb); without it Jam.py 7.0.120's import cannot connect.
-            with closing(sqlite3.connect(project / "admin.sqlite")) as con, con:
+            with closing(sqlite3.connect(project / "admin.sqlite")) as con:
                 con.execute("UPDATE SYS_TASKS SET F_PYTHON_LIBRARY = 1")
+                con.commit()
         return project
 
     yield make
@@ -161,7 +163,7 @@ def execute(project, statement):
 @RELEASES
 @KINDS
 def test_jams_own_import_leaves_only_its_known_omissions(jam, kind, deployed):
-    target, _, _ = deployed(jam, kind)
+    target = deployed(jam, kind)[0]
     kinds, drift = recognised(target)
     assert drift == []
     assert kinds == expected_omissions(jam, kind)
@@ -207,7 +209,7 @@ def test_a_project_deployed_by_jam_is_adopted_and_its_omissions_repaired(jam, ki
 @RELEASES
 @KINDS
 def test_real_drift_is_still_refused(jam, kind, deployed):
-    target, _, v2 = deployed(jam, kind)
+    target, v2 = deployed(jam, kind)[::2]
     execute(target, f'ALTER TABLE {"`" if kind == "mysql" else chr(34)}'
             f'{"DEMO_INVOICES" if kind == "sqlite" else "demo_invoices"}'
             f'{"`" if kind == "mysql" else chr(34)} ADD COLUMN hand_made INTEGER')
@@ -220,7 +222,7 @@ def test_real_drift_is_still_refused(jam, kind, deployed):
 
 def test_repair_omissions_rebuilds_at_once(deployed):
     jam = jamenv.REFERENCE
-    target, v1, _ = deployed(jam, "sqlite")
+    target, v1 = deployed(jam, "sqlite")[:2]
     checked = jam_import(target, v1, jam, check_mode=True, repair_omissions=True)
     assert checked["changed"] and checked["omissions"][0].endswith("repaired by this import")
     assert checked["admin_changes"] == [] and any(

@@ -151,8 +151,8 @@ class Importer:
                 stack.callback(engine.dispose)
                 with self.clock.phase("checks"):
                     self._check_database(engine)
-            if not self.result.changed:  # only asked to repair, and nothing to repair
-                return self.result
+                if not self.result.changed:  # only asked to repair, and nothing to repair
+                    return self.result
                 if self.options.rehearse and self.dialect.rehearses:
                     with self.clock.phase("rehearsal"):
                         self.result.rehearsal = rehearse(
