@@ -138,7 +138,7 @@ def retyped_versions(tmp_path_factory):
     return v1, v2, item_id
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql", "mysql"])
 def test_an_item_id_reused_for_another_type_is_replaced_on_request(kind, retyped_versions,
                                                                    target_project):
     from tests.harness.server import JamServer
@@ -158,9 +158,11 @@ def test_an_item_id_reused_for_another_type_is_replaced_on_request(kind, retyped
     assert dump_admin(target, METADATA_TABLES) == admin
 
     checked = run_import(target, v2, check_mode=True, replace_retyped_items=True)
-    drop = next(i for i, s in enumerate(checked.statements) if s.startswith(f'DROP TABLE "{notes}"'))
+    quote = "`" if kind == "mysql" else '"'
+    drop = next(i for i, s in enumerate(checked.statements)
+                if s.startswith(f"DROP TABLE {quote}{notes}{quote}"))
     create = next(i for i, s in enumerate(checked.statements)
-                  if s.startswith(f'CREATE TABLE "{memo}"'))
+                  if s.startswith(f"CREATE TABLE {quote}{memo}{quote}"))
     assert drop < create
     retyped = next(c for c in checked.admin_changes if c.startswith(f"sys_items {item_id}: "))
     assert "'notes' → 'memo'" in retyped and "type_id: 10 → 12" in retyped
