@@ -223,12 +223,23 @@ def test_real_drift_is_still_refused(jam, kind, deployed):
 def test_repair_omissions_rebuilds_at_once(deployed):
     jam = jamenv.REFERENCE
     target, v1 = deployed(jam, "sqlite")[:2]
+    # A reference Jam.py never checked (it had no foreign key): kept, and reported.
+    execute(target, 'INSERT INTO "DEMO_INVOICES" ("CUSTOMER", "DELETED") VALUES (999999, 0)')
     checked = jam_import(target, v1, jam, check_mode=True, repair_omissions=True)
     assert checked["changed"] and checked["omissions"][0].endswith("repaired by this import")
+    assert any(w.startswith("table DEMO_INVOICES: 1 rows have a CUSTOMER that no "
+                            "DEMO_CUSTOMERS row has") for w in checked["warnings"])
     assert checked["admin_changes"] == [] and any(
         "FOREIGN KEY" in s for s in checked["statements"])
     assert live_schema(target).tables["DEMO_INVOICES"].foreign_keys == []
     done = jam_import(target, v1, jam, repair_omissions=True)
     assert done["changed"] and done["executed"] == checked["statements"]
     assert recognised(target) == ([], [])
+    engine = create_engine(Project(target).connection())
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text('SELECT COUNT(*) FROM "DEMO_INVOICES" '
+                                     'WHERE "CUSTOMER" = 999999')).scalar() == 1
+    finally:
+        engine.dispose()
     assert not jam_import(target, v1, jam, repair_omissions=True)["changed"]

@@ -97,3 +97,22 @@ def _column_loss(conn, table_name, column_name):
     if not values:
         return []
     return [f"column {table_name}.{column_name} would be dropped with its {values} values"]
+
+
+def dangling_references(conn, table):
+    """Lines for the rows of ``table`` (a model.Table) whose foreign key values point at no
+    row: a foreign key created now keeps them, but such a value cannot be saved again."""
+    from sqlalchemy import and_, column, func, not_, select, table as sql_table
+
+    lines = []
+    for fk in table.foreign_keys:
+        ref = select(column(q(fk.ref_columns[0]))).select_from(sql_table(q(fk.ref_table)))
+        key = column(q(fk.columns[0]))
+        rows = conn.execute(select(func.count()).select_from(sql_table(q(table.name))).where(
+            and_(key.isnot(None), not_(key.in_(ref))))).scalar()
+        if rows:
+            lines.append(f"table {table.name}: {rows} rows have a {fk.columns[0]} that no "
+                         f"{fk.ref_table} row has; the foreign key keeps them, but a change "
+                         "of that field must name an existing row")
+    return lines
+

@@ -242,11 +242,11 @@ class Importer:
             self.result.drift = [str(d) for d in found]
             guards.check_drift(found, self.options.drift)
             self.result.warnings += [f"drift: {d}" for d in found]
-            self._repair(known)
+            self._repair(known, conn)
             self.result.data_loss = guards.data_loss(conn, self.plan, self.dialect)
         guards.check_data_loss(self.result.data_loss, self.options.allow_data_loss)
 
-    def _repair(self, known):
+    def _repair(self, known, conn):
         """The plan again, rebuilding the tables whose omissions a rebuild repairs when
         they change anyway (or all of them with repair_omissions); the omissions reported,
         those this import repairs marked so."""
@@ -260,6 +260,9 @@ class Importer:
             f"{o}{REPAIRED if o.kind.rebuild_repairs and o.table in rebuilt else ''}"
             for o in known]
         self.result.warnings += [f"Jam.py omission: {line}" for line in self.result.omissions]
+        for name in sorted(tables & rebuilt):  # the foreign keys Jam.py left out
+            self.result.warnings += guards.dangling_references(
+                conn, self.plan.current_schema.tables[name])
 
     # -- applying -----------------------------------------------------------------------
     def _back_up(self):
