@@ -28,6 +28,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect
     reflect_schema)
 from tests.harness import jamenv, projects, services
 from tests.harness.ansible_run import run_module
+from tests.harness.server import RESPONSE, JamServer
 
 RELEASES = pytest.mark.parametrize("jam", jamenv.ALL, ids=str)
 KINDS = pytest.mark.parametrize("kind", ["sqlite", "postgresql", "mysql"])
@@ -204,6 +205,16 @@ def test_a_project_deployed_by_jam_is_adopted_and_its_omissions_repaired(jam, ki
         assert [fk.columns for fk in live_schema(target).tables[invoices].foreign_keys] == [
             ("CUSTOMER",)]
     assert not jam_import(target, v2, jam)["changed"]
+    # The release serves the adopted project (without accounts: the demo's safe mode off).
+    run_module("jampy.deploy.jam_params", {"project_path": str(target), "safe_mode": False},
+               python=jam.python())
+    with JamServer(target, jam=jam) as server:
+        client = server.client()
+        assert client.status("load") == RESPONSE
+        if jam.major < 7:  # the /api client speaks 5.x's session protocol
+            client.insert("invoices", {"adopt_tax": 1.5})
+            rows = client.open("invoices", fields=["id", "adopt_tax"])
+            assert [r["adopt_tax"] for r in rows] == [1.5]
 
 
 @RELEASES
