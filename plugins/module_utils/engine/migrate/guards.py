@@ -115,4 +115,3 @@ def dangling_references(conn, table):
                          f"{fk.ref_table} row has; the foreign key keeps them, but a change "
                          "of that field must name an existing row")
     return lines
-
