@@ -23,7 +23,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate import
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare import (
     differences)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive import (
-    calculated_columns, schema_from_metadata)
+    schema_from_metadata)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
     reflect_schema)
 from tests.harness import jamenv, projects, services
@@ -134,8 +134,8 @@ def recognised(project):
     proj = Project(project)
     metadata = proj.metadata()
     found = differences(schema_from_metadata(metadata), live_schema(project))
-    context = omissions.Context(dialect_for(metadata.db_type), calculated_columns(metadata))
-    known, drift = omissions.recognise(found, context)
+    known, drift = omissions.recognise(
+        found, omissions.Context.of(metadata, dialect_for(metadata.db_type)))
     return sorted(o.kind.name for o in known), [str(d) for d in drift]
 
 
@@ -168,6 +168,9 @@ def test_jams_own_import_leaves_only_its_known_omissions(jam, kind, deployed):
     kinds, drift = recognised(target)
     assert drift == []
     assert kinds == expected_omissions(jam, kind)
+    info = run_module("jampy.deploy.jam_info", {"project_path": str(target),
+                                                "check_drift": True}, python=jam.python())
+    assert info["drift"] == [] and len(info["omissions"]) == len(kinds)
 
 
 @RELEASES

@@ -21,7 +21,6 @@ from ..files import copy_like
 from ..jam.import_log import ImportLog
 from ..jam.journal import ImportJournal
 from ..jam.protocol import MaintenanceWindow
-from ..schema.derive import calculated_columns
 from . import guards, incoming, omissions
 from .admin_changes import admin_statements
 from .backup import back_up
@@ -238,7 +237,7 @@ class Importer:
         with engine.connect() as conn:
             found = guards.drift(conn, self.dialect, self.plan.current_schema)
             known, found = omissions.recognise(
-                found, omissions.Context(self.dialect, calculated_columns(self.current)))
+                found, omissions.Context.of(self.current, self.dialect))
             self.result.drift = [str(d) for d in found]
             guards.check_drift(found, self.options.drift)
             self.result.warnings += [f"drift: {d}" for d in found]

@@ -12,6 +12,7 @@ the foreign keys). A new kind is one more ``Kind`` and rule registered with ``@o
 from dataclasses import dataclass
 
 from ..schema.compare import Missing, Unexpected
+from ..schema.derive import calculated_columns
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,11 @@ class Context:
     (table, column) names of its calculated fields, upper-cased."""
     dialect: object
     calculated_columns: frozenset = frozenset()
+
+    @classmethod
+    def of(cls, metadata, dialect):
+        """The context of a project database described by ``metadata``."""
+        return cls(dialect, calculated_columns(metadata))
 
 
 @dataclass(frozen=True)

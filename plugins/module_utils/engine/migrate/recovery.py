@@ -18,7 +18,7 @@ from ..jam import journal, protocol
 from ..jam.import_log import ImportLog
 from ..jam.project import Project
 from ..schema.compare import differences
-from ..schema.derive import calculated_columns, schema_from_metadata
+from ..schema.derive import schema_from_metadata
 from ..schema.reflect import reflect_schema
 from . import omissions
 from .importer import Importer, ImportOptions
@@ -95,8 +95,7 @@ def _database_is_new(project, backup, entry, engine_factory):
     finally:
         engine.dispose()
     found = differences(schema_from_metadata(desired, db_type), live)
-    context = omissions.Context(dialect_for(db_type), calculated_columns(desired))
-    return not omissions.recognise(found, context)[1]
+    return not omissions.recognise(found, omissions.Context.of(desired, dialect_for(db_type)))[1]
 
 
 def _roll_forward(project, backup, entry, engine_factory, report):
