@@ -150,14 +150,14 @@ class Importer:
                 stack.callback(engine.dispose)
                 with self.clock.phase("checks"):
                     self._check_database(engine)
-                if not self.result.changed:  # only asked to repair, and nothing to repair
-                    return self.result
-                if self.options.rehearse and self.dialect.rehearses:
-                    with self.clock.phase("rehearsal"):
-                        self.result.rehearsal = rehearse(
-                            self.dialect, self.project.connection(), self.result.statements,
-                            self.engine_factory)
-                    self.report(f"rehearsal {self.result.rehearsal}")
+            if not self.result.changed:  # only asked to repair, and nothing to repair
+                return self.result
+            if engine is not None and self.options.rehearse and self.dialect.rehearses:
+                with self.clock.phase("rehearsal"):
+                    self.result.rehearsal = rehearse(
+                        self.dialect, self.project.connection(), self.result.statements,
+                        self.engine_factory)
+                self.report(f"rehearsal {self.result.rehearsal}")
             if not check_mode:
                 self._back_up()
                 self._apply(engine)
