@@ -257,3 +257,63 @@ def test_repair_omissions_rebuilds_at_once(deployed):
     finally:
         engine.dispose()
     assert not jam_import(target, v1, jam, repair_omissions=True)["changed"]
+
+
+def with_report_retyped(zip_path, dest, report_id=22):
+    """7.0's demo with the report ``report_id`` deleted and its ID reused by a new catalog
+    "notes" (a copy of genres: its item row and its own fields, with new field IDs)."""
+    with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(dest, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "task.dat":
+                task = json.loads(data)
+                items, fields = task["sys_items"], task["sys_fields"]
+                ic = {n: i for i, n in enumerate(items["fields"])}
+                fc = {n: i for i, n in enumerate(fields["fields"])}
+                genres = next(r for r in items["records"] if r[ic["f_item_name"]] == "genres")
+                next_id = max(r[fc["id"]] for r in fields["records"]) + 1
+                new_ids = {}
+                own = [r for r in fields["records"] if r[fc["owner_rec_id"]] == genres[ic["id"]]]
+                for row in own:
+                    copy = list(row)
+                    new_ids[row[fc["id"]]] = copy[fc["id"]] = next_id
+                    copy[fc["owner_rec_id"]] = report_id
+                    next_id += 1
+                    fields["records"].append(copy)
+                notes = list(genres)
+                notes[ic["id"]], notes[ic["f_item_name"]] = report_id, "notes"
+                notes[ic["f_name"]], notes[ic["f_table_name"]] = "Notes", "DEMO_NOTES"
+                for key in ("f_primary_key", "f_deleted_flag"):
+                    notes[ic[key]] = new_ids.get(notes[ic[key]], notes[ic[key]])
+                items["records"] = [r for r in items["records"] if r[ic["id"]] != report_id]
+                items["records"].append(notes)
+                params = task["sys_report_params"]
+                owner = params["fields"].index("owner_rec_id")
+                params["records"] = [r for r in params["records"] if r[owner] != report_id]
+                data = json.dumps(task).encode()
+            out.writestr(info, data)
+    return dest
+
+
+def test_70_item_id_reused_for_another_type(tmp_path, jam_project):
+    """Jam.py 7.0: a report's ID reused by a new catalog is refused naming the option, and
+    replaced with it; the release serves the project afterwards."""
+    jam = jamenv.ALL[-1]
+    v1 = development(tmp_path / "dev", jam)[1]
+    v2 = with_report_retyped(v1, tmp_path / "v2.zip")
+    target = jam_project(jam, "sqlite")
+    assert jam_import(target, v1, jam)["changed"]
+    refused = jam_import(target, v2, jam, expect_failure=True)
+    assert "Items with ID 22 (customers_report, notes) have different type values" in \
+        refused["msg"] and "replace_retyped_items" in refused["msg"]
+    checked = jam_import(target, v2, jam, check_mode=True, replace_retyped_items=True)
+    assert [s for s in checked["statements"] if s.startswith("CREATE TABLE")] == [
+        next(s for s in checked["statements"] if s.startswith('CREATE TABLE "DEMO_NOTES"'))]
+    done = jam_import(target, v2, jam, replace_retyped_items=True)
+    assert done["executed"] == checked["statements"]
+    assert "DEMO_NOTES" in live_schema(target).tables and recognised(target)[1] == []
+    assert not jam_import(target, v2, jam)["changed"]
+    run_module("jampy.deploy.jam_params", {"project_path": str(target), "safe_mode": False},
+               python=jam.python())
+    with JamServer(target, jam=jam) as server:
+        assert server.client().status("load") == RESPONSE
