@@ -206,7 +206,8 @@ omissions:
   description:
     - Jam.py's known omissions found in the live database (not drift), each with what
       Jam.py left, what this module does about it, and C(repaired by this import) where
-      this run repairs it. Also reported as warnings.
+      this run repairs it. Also reported as warnings. Found when the import checks the
+      database, so empty when there is nothing to import (unless I(repair_omissions)).
   returned: always
   type: list
   elements: str
