@@ -37,6 +37,15 @@ description:
     duplicate item, field, table, column or index name, a name the Builder would refuse
     (not an identifier, a reserved word, longer than the database takes). The message lists
     every problem (up to 40), naming the item and field by caption, name and id.
+  - Adopts projects deployed the Jam.py way. Jam.py's own import always leaves some
+    differences between the database and the metadata, its known omissions (measured on
+    5.4.136, 5.5.4 and 7.0.120 with SQLite, PostgreSQL and MariaDB) - no foreign keys in
+    SQLite, and with 7.0 a column for each calculated field of an item it created. They
+    are not drift - never refused - and are listed in C(omissions) and as warnings. A SQLite
+    table without its foreign keys gets them when the import changes that table anyway (it
+    is rebuilt instead of altered), or with I(repair_omissions) at once; a calculated
+    field's column is kept (Jam.py never writes it) and left out when its table is
+    rebuilt. Other differences are drift (I(drift)).
   - Fixes some Jam.py import quirks on purpose - a changed index or foreign key is
     re-created, a changed column size or type is altered, and an existing SQLite project
     is migrated by rebuilding the changed tables (Jam.py refuses it).
@@ -88,10 +97,10 @@ options:
         changes.
       - C(fail) refuses and lists the differences. C(adopt) goes ahead when the database
         only has more than the metadata knows (extra tables, columns, indexes, foreign keys
-        are kept as they are; the foreign keys Jam.py's own import never creates in SQLite
-        are not required) or other column defaults (Jam.py writes every value it inserts;
-        tables of a project upgraded from 5.4 have none) and refuses other differences.
-        C(ignore) goes ahead anyway.
+        are kept as they are) or other column defaults (Jam.py writes every value it
+        inserts; tables of a project upgraded from 5.4 have none) and refuses other
+        differences. C(ignore) goes ahead anyway.
+      - Jam.py's known omissions (see the description) are not drift under any policy.
     type: str
     choices: [fail, adopt, ignore]
     default: fail
@@ -100,6 +109,23 @@ options:
       - Let the import drop tables or columns that hold data, or shrink a text column below
         its longest value. Without it such a plan is refused, naming the tables, columns and
         counts, before anything changes.
+    type: bool
+    default: false
+  repair_omissions:
+    description:
+      - Repair Jam.py's known omissions that can be repaired now rather than with the next
+        change of their tables - a SQLite table without the foreign keys its metadata
+        declares is rebuilt with them (rows copied; an import with nothing else to do
+        then changes only that).
+    type: bool
+    default: false
+  replace_retyped_items:
+    description:
+      - An item ID that the archive uses for another item type than the project (an item
+        deleted and its ID reused in development) is refused, as by Jam.py, since the
+        project could never follow development again. With C(true) the old item is dropped
+        - its table with its rows, refused while it holds rows unless I(allow_data_loss) is
+        set - and the new one created; check mode shows the statements.
     type: bool
     default: false
   rehearse:
@@ -191,6 +217,18 @@ drift:
   type: list
   elements: str
   sample: ["table shop_customers: column extra TEXT: not expected, found"]
+omissions:
+  description:
+    - Jam.py's known omissions found in the live database (not drift), each with what
+      Jam.py left, what this module does about it, and C(repaired by this import) where
+      this run repairs it. Also reported as warnings. Found when the import checks the
+      database, so empty when there is nothing to import (unless I(repair_omissions)).
+  returned: always
+  type: list
+  elements: str
+  sample: ["table DEMO_INVOICES: foreign key (CUSTOMER) references DEMO_CUSTOMERS (ID): missing
+           (Jam.py's import never creates foreign keys in SQLite; created when jam_import next
+           rebuilds the table, or now with repair_omissions) - repaired by this import"]
 data_loss:
   description: What the plan destroys (allowed with I(allow_data_loss)).
   returned: always
@@ -275,6 +313,8 @@ def main():
             drift=dict(type="str", default="fail", choices=["fail", "adopt", "ignore"]),
             rehearse=dict(type="bool", default=True),
             allow_data_loss=dict(type="bool", default=False),
+            repair_omissions=dict(type="bool", default=False),
+            replace_retyped_items=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -284,7 +324,7 @@ def main():
     def run():
         options = ImportOptions(**{name: params[name] for name in (
             "import_delay", "lock_timeout", "backup", "schema", "drift", "allow_data_loss",
-            "rehearse")})
+            "rehearse", "repair_omissions", "replace_retyped_items")})
         check_archive_release(Project(params["project_path"]),
                               read_archive(params["src"]).metadata)
         return run_import(params["project_path"], params["src"], options,
@@ -303,8 +343,12 @@ def main():
     output = dict(changed=result.changed, plan=result.plan, statements=result.statements,
                   executed=result.executed, admin_changes=result.admin_changes,
                   files=result.files, seconds=result.seconds, drift=result.drift,
-                  data_loss=result.data_loss, restart_needed=result.restart_needed,
+                  data_loss=result.data_loss, omissions=result.omissions,
+                  restart_needed=result.restart_needed,
                   recovered=result.recovered, rehearsal=result.rehearsal)
+    if result.omissions:
+        output["msg"] = (f"{len(result.omissions)} known Jam.py omissions in the database "
+                         "(not drift; see omissions)")
     if result.log_file:
         output.update(log_file=result.log_file, progress=result.progress,
                       build_version=result.versions.get("build_version"),

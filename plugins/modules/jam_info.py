@@ -155,6 +155,14 @@ drift:
   type: list
   elements: str
   sample: ["table shop_customers: column vip_level INTEGER: not expected, found"]
+omissions:
+  description:
+    - With I(check_drift), Jam.py's known omissions in the live database (what Jam.py's own
+      import always leaves, e.g. no foreign keys in SQLite), which are not drift; see
+      M(jampy.deploy.jam_import).
+  returned: when check_drift
+  type: list
+  elements: str
 template_password_accounts:
   description:
     - Logins of accounts that can still log in with a password of Jam.py's templates
@@ -225,7 +233,7 @@ def main():
         project = Project(module.params["project_path"])
         info = project_info(project, module.params["include_log_text"])
         if module.params["check_drift"]:
-            info["drift"] = project_drift(project, create_engine)
+            info["drift"], info["omissions"] = project_drift(project, create_engine)
         return info
 
     module.exit_json(changed=False, **run_or_fail(module, report))

@@ -114,3 +114,72 @@ def test_jam_info_reports_drift_on_its_own(shop_versions, target_project):
     sql(target, "ALTER TABLE shop_orders ADD COLUMN note TEXT")
     assert run_module("jampy.deploy.jam_info", args)["drift"] == [
         "table shop_orders: column note TEXT: not expected, found"]
+
+
+@pytest.fixture(scope="module")
+def retyped_versions(tmp_path_factory):
+    """(v1, v2, item ID): a catalog "notes", then - deleted in the Builder - its ID reused
+    by a new detail table "memo" (Jam.py's SYS_ITEMS IDs are SQLite row IDs: the highest
+    ID is handed out again once its row is deleted)."""
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import export
+    from tests.harness import apps, projects
+
+    root = tmp_path_factory.mktemp("retyped")
+    dev = projects.create_project(root / "dev")
+    built = apps.build(dev, [apps.complete(apps.sqlite_database()), *apps.SHOP_APP,
+                             apps.add_item("catalogs", "notes", fields=[apps.field("text")])])
+    v1 = export.export_project(Project(dev), root / "v1.zip").dest
+    rebuilt = apps.build(dev, [apps.delete_item("notes"), apps.add_item(
+        "details", "memo", fields=[apps.field("line"), apps.field("amount", type="integer")])])
+    v2 = export.export_project(Project(dev), root / "v2.zip").dest
+    item_id = built["items"]["notes"]["id"]
+    assert rebuilt["items"]["memo"]["id"] == item_id
+    assert rebuilt["items"]["memo"]["type_id"] != built["items"]["notes"]["type_id"]
+    return v1, v2, item_id
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql", "mysql"])
+def test_an_item_id_reused_for_another_type_is_replaced_on_request(kind, retyped_versions,
+                                                                   target_project):
+    from tests.harness.server import JamServer
+
+    v1, v2, item_id = retyped_versions
+    target = target_project(kind)
+    run_import(target, v1)
+    notes, memo = (("SHOP_NOTES", "SHOP_MEMO") if kind == "sqlite"
+                   else ("shop_notes", "shop_memo"))
+    admin = dump_admin(target, METADATA_TABLES)
+
+    with pytest.raises(JamDeployError) as refused:  # as Jam.py: refused by default
+        run_import(target, v2)
+    assert f"Items with ID {item_id} (notes, memo) have different type values" in \
+        str(refused.value)
+    assert "replace_retyped_items" in str(refused.value)
+    assert dump_admin(target, METADATA_TABLES) == admin
+
+    checked = run_import(target, v2, check_mode=True, replace_retyped_items=True)
+    quote = "`" if kind == "mysql" else '"'
+    drop = next(i for i, s in enumerate(checked.statements)
+                if s.startswith(f"DROP TABLE {quote}{notes}{quote}"))
+    create = next(i for i, s in enumerate(checked.statements)
+                  if s.startswith(f"CREATE TABLE {quote}{memo}{quote}"))
+    assert drop < create
+    retyped = next(c for c in checked.admin_changes if c.startswith(f"sys_items {item_id}: "))
+    assert "'notes' → 'memo'" in retyped and "type_id: 10 → 12" in retyped
+
+    sql(target, f"INSERT INTO {notes} ({'TEXT' if kind == 'sqlite' else 'text'}, "
+                f"{'DELETED' if kind == 'sqlite' else 'deleted'}) VALUES ('kept?', 0)")
+    with pytest.raises(JamDeployError) as lossy:
+        run_import(target, v2, replace_retyped_items=True)
+    assert f"table {notes} would be dropped with its 1 rows" in str(lossy.value)
+    assert dump_admin(target, METADATA_TABLES) == admin
+    assert sql(target, f"SELECT COUNT(*) FROM {notes}")[0][0][0] == 1
+
+    done = run_import(target, v2, replace_retyped_items=True, allow_data_loss=True)
+    assert done.changed and done.executed == checked.statements
+    assert drift_of(target) == []
+    assert not run_import(target, v2).changed
+    with JamServer(target) as server:
+        client = server.client()
+        assert client.item_id("memo") == item_id
+        assert client.open("memo") == []

@@ -2,6 +2,7 @@
 from ..db.registry import supported_dialect
 from ..jam import journal, params
 from ..jam.import_log import newest_import_log
+from ..migrate import omissions
 from ..migrate.guards import drift
 from ..schema.derive import schema_from_metadata
 from . import accounts
@@ -53,13 +54,16 @@ def project_info(project, include_log_text=False):
 
 
 def project_drift(project, engine_factory):
-    """Differences between the live database and what the project's metadata describes,
-    as sentences."""
+    """(drift, omissions): the differences between the live database and what the
+    project's metadata describes, as sentences - Jam.py's known omissions apart."""
     connection = project.connection()
     dialect = supported_dialect(connection["db_type"], "checking the live schema of")
+    metadata = project.metadata()
     engine = engine_factory(connection)
     try:
         with engine.connect() as conn:
-            return [str(d) for d in drift(conn, dialect, schema_from_metadata(project.metadata()))]
+            found = drift(conn, dialect, schema_from_metadata(metadata))
     finally:
         engine.dispose()
+    known, found = omissions.recognise(found, omissions.Context.of(metadata, dialect))
+    return [str(d) for d in found], [str(o) for o in known]

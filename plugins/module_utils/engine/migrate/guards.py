@@ -9,7 +9,7 @@ import re
 
 from ..db.quoting import q
 from ..errors import JamDeployError
-from ..schema.compare import Changed, Missing, Unexpected, differences
+from ..schema.compare import Changed, Unexpected, differences
 from ..schema.reflect import reflect_schema
 from .steps import AlterColumnType, DropColumn, DropTable, RebuildTable
 
@@ -22,29 +22,27 @@ def drift(conn, dialect, expected):
     return differences(expected, reflect_schema(conn, dialect.code))
 
 
-def harmless(difference, dialect):
-    """Differences an import can live with: objects the database has beyond the metadata
-    (kept as they are), the foreign keys Jam.py's own import never creates where they
-    can only be declared inside CREATE TABLE, and column defaults (Jam.py writes every
-    value of a record it inserts; tables of a project upgraded from 5.4 have none)."""
+def adoptable(difference):
+    """Differences ``adopt`` lives with: objects the database has beyond the metadata (kept
+    as they are) and column defaults (Jam.py writes every value of a record it inserts;
+    tables of a project upgraded from 5.4 have none)."""
     return isinstance(difference, Unexpected) or (
-        isinstance(difference, Missing) and difference.what == "foreign key"
-        and dialect.inline_foreign_keys) or (
         isinstance(difference, Changed) and difference.aspect == "default")
 
 
-def blocking(found, policy, dialect):
+def blocking(found, policy):
     """The differences ``policy`` (one of DRIFT_POLICIES) refuses to import over."""
     if policy == "fail":
         return list(found)
     if policy == "adopt":
-        return [d for d in found if not harmless(d, dialect)]
+        return [d for d in found if not adoptable(d)]
     return []
 
 
-def check_drift(found, policy, dialect):
-    """JamDeployError listing the differences ``policy`` refuses, if any."""
-    refused = blocking(found, policy, dialect)
+def check_drift(found, policy):
+    """JamDeployError listing the differences ``policy`` refuses, if any (Jam.py's known
+    omissions are not drift: ``omissions.recognise`` takes them out first)."""
+    refused = blocking(found, policy)
     if refused:
         raise JamDeployError(
             "the project database differs from what the project's metadata describes "
@@ -106,3 +104,21 @@ def _column_loss(conn, table_name, column_name):
     if not values:
         return []
     return [f"column {table_name}.{column_name} would be dropped with its {values} values"]
+
+
+def dangling_references(conn, table):
+    """Lines for the rows of ``table`` (a model.Table) whose foreign key values point at no
+    row: a foreign key created now keeps them, but such a value cannot be saved again."""
+    from sqlalchemy import and_, column, func, not_, select, table as sql_table
+
+    lines = []
+    for fk in table.foreign_keys:
+        ref = select(column(q(fk.ref_columns[0]))).select_from(sql_table(q(fk.ref_table)))
+        key = column(q(fk.columns[0]))
+        rows = conn.execute(select(func.count()).select_from(sql_table(q(table.name))).where(
+            and_(key.isnot(None), not_(key.in_(ref))))).scalar()
+        if rows:
+            lines.append(f"table {table.name}: {rows} rows have a {fk.columns[0]} that no "
+                         f"{fk.ref_table} row has; the foreign key keeps them, but a change "
+                         "of that field must name an existing row")
+    return lines

@@ -22,14 +22,16 @@ from ..files import copy_like
 from ..jam.import_log import ImportLog
 from ..jam.journal import ImportJournal
 from ..jam.protocol import MaintenanceWindow
-from . import guards, incoming
+from . import guards, incoming, omissions
 from .admin_changes import admin_statements
 from .backup import back_up
 from .incoming_files import IncomingFiles
 from .plan import build_plan, check_integrity
 from .rehearsal import rehearse
 from .render import render_plan
+from .steps import RebuildTable
 
+REPAIRED = " - repaired by this import"
 # Admin items a running Jam.py process reads once and keeps (privileges per role).
 _CACHED_BY_PROCESSES = ("sys_privileges", "sys_roles", "sys_field_privileges")
 
@@ -51,6 +53,11 @@ class ImportOptions:
     drift: str = "fail"
     allow_data_loss: bool = False
     rehearse: bool = True
+    # Repair Jam.py's known omissions (migrate.omissions) now rather than with the next
+    # change of their tables.
+    repair_omissions: bool = False
+    # An item ID reused for another item type: drop the old item, create the new one.
+    replace_retyped_items: bool = False
 
     def __post_init__(self):
         if self.import_delay is not None and self.import_delay < 0:
@@ -82,6 +89,7 @@ class ImportResult:
     warnings: list = field(default_factory=list)
     progress: list = field(default_factory=list)
     drift: list = field(default_factory=list)        # live schema vs current metadata
+    omissions: list = field(default_factory=list)    # Jam.py's known omissions, readable
     # Running Jam.py processes cache each role's privileges until they restart (only the
     # process that runs an import drops its cache), so new or changed privileges need a
     # restart of the application's processes to apply.
@@ -134,7 +142,7 @@ class Importer:
             stack.callback(self._remove_files)
             with self.clock.phase("plan"):
                 self._plan()
-            if not self.result.changed:
+            if not self.result.changed and not self.options.repair_omissions:
                 return self.result
             self.report("plan ready")
             with self.clock.phase("connect"):
@@ -143,12 +151,14 @@ class Importer:
                 stack.callback(engine.dispose)
                 with self.clock.phase("checks"):
                     self._check_database(engine)
-                if self.options.rehearse and self.dialect.rehearses:
-                    with self.clock.phase("rehearsal"):
-                        self.result.rehearsal = rehearse(
-                            self.dialect, self.project.connection(), self.result.statements,
-                            self.engine_factory)
-                    self.report(f"rehearsal {self.result.rehearsal}")
+            if not self.result.changed:  # only asked to repair, and nothing to repair
+                return self.result
+            if engine is not None and self.options.rehearse and self.dialect.rehearses:
+                with self.clock.phase("rehearsal"):
+                    self.result.rehearsal = rehearse(
+                        self.dialect, self.project.connection(), self.result.statements,
+                        self.engine_factory)
+                self.report(f"rehearsal {self.result.rehearsal}")
             if not check_mode:
                 self._back_up()
                 self._apply(engine)
@@ -178,27 +188,33 @@ class Importer:
         validate_metadata(self.archive.metadata, self.dialect.code,
                           what=f"the archive {self.archive_path}")
         self.current = project.metadata(for_import=True)
-        check_integrity(self.current, self.archive.metadata)
-        desired = incoming.prepare(self.archive.metadata, self.current, self.dialect.code)
-        self.plan = build_plan(self.current, desired, self.dialect.code,
-                               project.soft_deleted_counts())
-        self.rendered = render_plan(self.plan, self.dialect.code)
-        self.admin_sql = admin_statements(self.plan.admin, project.columns)
+        self.retyped = check_integrity(self.current, self.archive.metadata,
+                                       self.options.replace_retyped_items)
+        self.desired = incoming.prepare(self.archive.metadata, self.current, self.dialect.code)
+        self.soft_deleted = project.soft_deleted_counts()
+        plan = build_plan(self.current, self.desired, self.dialect.code, self.soft_deleted,
+                          replaced=self.retyped)
         self.incoming_files = IncomingFiles(self.archive)
         # Same metadata: a differing generated file only shows another Jam.py version (or a
         # restart) regenerated it; copying it would make every run a change.
-        generated = () if self.plan.admin else _generated_files(desired.task_item())
+        generated = () if plan.admin else _generated_files(self.desired.task_item())
         self.file_changes = self.incoming_files.changed(project.path, generated)
+        self.result.warnings.extend(self.archive.warnings)
+        self._use_plan(plan)
+
+    def _use_plan(self, plan):
+        self.plan = plan
+        self.rendered = render_plan(plan, self.dialect.code)
+        self.admin_sql = admin_statements(plan.admin, self.project.columns)
         result = self.result
-        result.plan = self.plan.summary()
+        result.plan = plan.summary()
         result.plan["files"] = len(self.file_changes)
         result.statements = [sql for step, sqls in self.rendered for sql in sqls]
-        result.admin_changes = [c.describe() for c in self.plan.admin]
+        result.admin_changes = [c.describe() for c in plan.admin]
         result.files = self.file_changes
-        result.warnings.extend(self.archive.warnings)
-        result.changed = not self.plan.empty or bool(self.file_changes)
-        result.restart_needed = any(c.table in _CACHED_BY_PROCESSES for c in self.plan.admin)
-        result.schemas = (self.plan.current_schema, self.plan.desired_schema)
+        result.changed = not plan.empty or bool(self.file_changes)
+        result.restart_needed = any(c.table in _CACHED_BY_PROCESSES for c in plan.admin)
+        result.schemas = (plan.current_schema, plan.desired_schema)
 
     def _remove_files(self):
         if self.incoming_files is not None:
@@ -208,7 +224,7 @@ class Importer:
     def _connect(self):
         """The database engine, connected once now: an unreachable database fails the run
         before the site goes into maintenance."""
-        if not self.rendered or not self.options.schema:
+        if not self.options.schema or not (self.rendered or self.options.repair_omissions):
             return None
         engine = self.engine_factory(self.project.connection())
         try:
@@ -219,14 +235,36 @@ class Importer:
         return engine
 
     def _check_database(self, engine):
-        """Drift and data loss, before anything changes (and in check mode)."""
+        """Drift (Jam.py's known omissions apart, which the plan may repair) and data loss,
+        before anything changes (and in check mode)."""
         with engine.connect() as conn:
             found = guards.drift(conn, self.dialect, self.plan.current_schema)
+            known, found = omissions.recognise(
+                found, omissions.Context.of(self.current, self.dialect))
             self.result.drift = [str(d) for d in found]
-            guards.check_drift(found, self.options.drift, self.dialect)
+            guards.check_drift(found, self.options.drift)
             self.result.warnings += [f"drift: {d}" for d in found]
+            self._repair(known, conn)
             self.result.data_loss = guards.data_loss(conn, self.plan, self.dialect)
         guards.check_data_loss(self.result.data_loss, self.options.allow_data_loss)
+
+    def _repair(self, known, conn):
+        """The plan again, rebuilding the tables whose omissions a rebuild repairs when
+        they change anyway (or all of them with repair_omissions); the omissions reported,
+        those this import repairs marked so."""
+        tables = omissions.tables_a_rebuild_repairs(known)
+        if tables:
+            self._use_plan(build_plan(self.current, self.desired, self.dialect.code,
+                                      self.soft_deleted, tables, self.options.repair_omissions,
+                                      self.retyped))
+        rebuilt = {s.old.name for s in self.plan.steps if isinstance(s, RebuildTable)}
+        self.result.omissions = [
+            f"{o}{REPAIRED if o.kind.rebuild_repairs and o.table in rebuilt else ''}"
+            for o in known]
+        self.result.warnings += [f"Jam.py omission: {line}" for line in self.result.omissions]
+        for name in sorted(tables & rebuilt):  # the foreign keys Jam.py left out
+            self.result.warnings += guards.dangling_references(
+                conn, self.plan.current_schema.tables[name])
 
     # -- applying -----------------------------------------------------------------------
     def _back_up(self):

@@ -23,17 +23,25 @@ from .steps import (AddColumn, AddForeignKey, AlterColumnDefault, AlterColumnTyp
                     RebuildTable, RenameColumn, SequenceOwnedBy)
 
 
-def check_integrity(current, archived):
+def check_integrity(current, archived, replace_retyped=False):
     """Jam.py's rule: an item ID keeps its type and its table (facts §4.3); JamDeployError
-    lists every item that breaks it."""
-    errors = []
+    lists every item that breaks it. With ``replace_retyped`` an item ID reused for another
+    item type is allowed: the IDs of those items are returned (the old item is dropped and
+    the new one created, ``build_plan``)."""
+    errors, retyped = [], set()
     for item_id, old in current.items.items():
         new = archived.items.get(item_id)
         if new is None:
             continue
         if old.get("type_id") != new.get("type_id"):
+            if replace_retyped:
+                retyped.add(item_id)
+                continue
             errors.append(f"Items with ID {item_id} ({old.get('f_item_name')}, "
-                          f"{new.get('f_item_name')}) have different type values")
+                          f"{new.get('f_item_name')}) have different type values; set "
+                          "replace_retyped_items to drop the old item (its table and rows, "
+                          "refused while it holds rows unless allow_data_loss is set) and "
+                          "create the new one")
         elif old.get("f_table_name") and (old["f_table_name"] or "").upper() != (
                 new.get("f_table_name") or "").upper():
             errors.append(f"Items with ID {item_id} ({old.get('f_item_name')}, "
@@ -42,6 +50,7 @@ def check_integrity(current, archived):
     if errors:
         raise JamDeployError("the archive does not fit this project (nothing was changed):\n"
                              + "\n".join(errors))
+    return retyped
 
 
 @dataclass
@@ -83,12 +92,14 @@ class Plan:
         return {"schema": counts, "admin": admin}
 
 
-def build_plan(current, desired, db_type, soft_deleted=None):
+def build_plan(current, desired, db_type, soft_deleted=None, repair=frozenset(),
+               repair_now=False, replaced=frozenset()):
     """Plan from the project's ``current`` metadata to ``desired`` (see incoming.prepare)
-    on a ``db_type`` database; ``soft_deleted``: {admin item: rows marked deleted}."""
+    on a ``db_type`` database; ``soft_deleted``: {admin item: rows marked deleted};
+    ``repair``, ``repair_now``, ``replaced``: see ``schema_steps``."""
     old = schema_from_metadata(current, db_type)
     new = schema_from_metadata(desired, db_type)
-    steps = schema_steps(old, new, dialect_for(db_type))
+    steps = schema_steps(old, new, dialect_for(db_type), repair, repair_now, replaced)
     return Plan(steps, admin_changes(current, desired, soft_deleted or {}), old, new)
 
 
@@ -96,22 +107,26 @@ def _by(items, key):
     return {getattr(i, key): i for i in items if getattr(i, key) is not None}
 
 
-def schema_steps(old, new, dialect):
+def schema_steps(old, new, dialect, repair=frozenset(), repair_now=False,
+                 replaced=frozenset()):
     """The steps from the schema ``old`` to ``new``, in a safe order: drop foreign keys →
     drop indexes → drop tables → column changes → create tables → create indexes → add
-    foreign keys."""
+    foreign keys. ``repair``: names of tables whose live state a rebuild repairs
+    (``omissions``); on a table-rebuild database they are rebuilt when they change at all,
+    or with ``repair_now`` in any case. ``replaced``: IDs of items whose old table is
+    dropped and new one created (an item ID reused for another item type)."""
     inline, rebuilds = dialect.inline_foreign_keys, dialect.rebuilds_tables
     old_tables, new_tables = _by(old.tables.values(), "item_id"), _by(new.tables.values(), "item_id")
     drop_fks, drop_indexes, drop_tables, columns, creates, add_indexes, add_fks = (
         [], [], [], [], [], [], [])
 
     for item_id, table in old_tables.items():
-        if item_id not in new_tables:
+        if item_id not in new_tables or item_id in replaced:
             drop_tables.append(DropTable(table))
             drop_tables.extend(DropSequence(c.sequence) for c in table.columns if c.sequence)
 
     for item_id, table in new_tables.items():
-        before = old_tables.get(item_id)
+        before = None if item_id in replaced else old_tables.get(item_id)
         if before is None:
             creates.extend(_create_table(table, inline))
             add_indexes.extend(CreateIndex(table.name, i) for i in table.indexes)
@@ -121,7 +136,9 @@ def schema_steps(old, new, dialect):
         column_steps, rebuild = _column_steps(before, table)
         removed_i, added_i = _changed(before.indexes, table.indexes, "index_id")
         removed_f, added_f = _changed(before.foreign_keys, table.foreign_keys, "index_id")
-        if rebuilds and (rebuild or removed_f or added_f):
+        repaired = before.name in repair and (
+            repair_now or column_steps or removed_i or added_i)
+        if rebuilds and (rebuild or removed_f or added_f or repaired):
             columns.append(_rebuild(before, table))  # indexes and FKs come with the rebuild
             continue
         columns.extend(column_steps)

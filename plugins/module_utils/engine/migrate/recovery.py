@@ -20,6 +20,7 @@ from ..jam.project import Project
 from ..schema.compare import differences
 from ..schema.derive import schema_from_metadata
 from ..schema.reflect import reflect_schema
+from . import omissions
 from .importer import Importer, ImportOptions
 from .incoming import prepare
 
@@ -80,7 +81,8 @@ def _metadata_before(project, backup):
 
 
 def _database_is_new(project, backup, entry, engine_factory):
-    """Whether the database committed: its live schema is the one the archive asks for."""
+    """Whether the database committed: its live schema is the one the archive asks for,
+    Jam.py's known omissions apart (tables the import did not rebuild keep them)."""
     if entry["phase"] == "files":
         return True  # journaled after the commit
     db_type = project.connection()["db_type"]
@@ -92,7 +94,8 @@ def _database_is_new(project, backup, entry, engine_factory):
             live = reflect_schema(conn, db_type)
     finally:
         engine.dispose()
-    return not differences(schema_from_metadata(desired, db_type), live)
+    found = differences(schema_from_metadata(desired, db_type), live)
+    return not omissions.recognise(found, omissions.Context.of(desired, dialect_for(db_type)))[1]
 
 
 def _roll_forward(project, backup, entry, engine_factory, report):
@@ -101,7 +104,9 @@ def _roll_forward(project, backup, entry, engine_factory, report):
     if backup.exists():
         os.remove(backup)  # never to be restored now: admin.sqlite follows the database
     finisher = Importer(Project(project.path), entry["archive_copy"],
-                        ImportOptions(import_delay=0, schema=False), engine_factory, report)
+                        # the database holds the new items already, retyped ones included
+                        ImportOptions(import_delay=0, schema=False, replace_retyped_items=True),
+                        engine_factory, report)
     if not finisher.run().changed:  # admin.sqlite and files were already there
         protocol.maintenance_off(project.path, project.admin_path, success=True)
     return ["rolled forward: the database had committed; admin.sqlite and files completed"]

@@ -40,6 +40,20 @@ def table_fields(metadata, item, by_owner):
     return rows
 
 
+def calculated_columns(metadata):
+    """(TABLE, COLUMN) names, upper-cased, of the 7.0 calculated fields of items that own a
+    table: the columns Jam.py 7's import creates for them (``migrate.omissions``)."""
+    layout = LAYOUTS[metadata.layout]
+    if not layout.calculated_fields:
+        return frozenset()
+    found = set()
+    for row in metadata.fields.values():
+        item = metadata.items.get(row.get("owner_rec_id"))
+        if row.get("f_calc_item") and item and owns_table(layout, item):
+            found.add((item["f_table_name"].upper(), (row.get("f_db_field_name") or "").upper()))
+    return frozenset(found)
+
+
 def owns_table(layout, item):
     """Whether ``item`` (a SYS_ITEMS row) has a table of its own in the project database."""
     if item.get("type_id") not in j.TABLE_ITEM_TYPES or not item.get("f_table_name"):

@@ -1,0 +1,88 @@
+"""Jam.py's known omissions told from drift, and the plan steps that repair them or replace
+an item whose ID was reused for another type (offline, on schema models)."""
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.registry import dialect_for
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import defs as j
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate import omissions
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.plan import schema_steps
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.steps import (
+    AddColumn, CreateTable, DropTable, RebuildTable)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare import (
+    differences)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model import (
+    Column, ForeignKey, Schema, Table)
+
+
+def invoices(*extra, fks=True, item_id=16):
+    return Table("INV", [Column("ID", "INTEGER", True, field_id=1),
+                         Column("CUSTOMER", "INTEGER", field_id=2), *extra],
+                 foreign_keys=[ForeignKey(None, ("CUSTOMER",), "CUST", ("ID",), 5)] if fks else [],
+                 item_id=item_id)
+
+
+def sqlite(*tables):
+    return Schema(j.SQLITE, {t.name: t for t in tables})
+
+
+def recognise(expected, live, db_type=j.SQLITE, calculated=frozenset()):
+    known, drift = omissions.recognise(differences(expected, live), omissions.Context(
+        dialect_for(db_type), calculated))
+    return [(o.kind.name, str(o.difference)) for o in known], [str(d) for d in drift]
+
+
+def test_missing_sqlite_foreign_keys_and_calculated_columns_are_omissions_not_drift():
+    expected = sqlite(invoices())
+    live = sqlite(invoices(Column("TOTAL", "REAL"), Column("HAND", "TEXT"), fks=False))
+    known, drift = recognise(expected, live, calculated=frozenset({("INV", "TOTAL")}))
+    assert known == [
+        ("calculated field column", "table INV: column TOTAL REAL: not expected, found"),
+        ("SQLite foreign key", "table INV: foreign key (CUSTOMER) references CUST (ID): missing")]
+    assert drift == ["table INV: column HAND TEXT: not expected, found"]
+    assert omissions.tables_a_rebuild_repairs(omissions.recognise(
+        differences(expected, live), omissions.Context(dialect_for(j.SQLITE)))[0]) == {"INV"}
+
+
+def test_a_missing_foreign_key_is_drift_where_jam_creates_them():
+    named = ForeignKey("fk_inv_customer", ("CUSTOMER",), "CUST", ("ID",), 5)
+    expected = Schema(j.POSTGRESQL, {"INV": Table("INV", invoices().columns, foreign_keys=[named])})
+    live = Schema(j.POSTGRESQL, {"INV": Table("INV", invoices().columns)})
+    known, drift = recognise(expected, live, j.POSTGRESQL)
+    assert known == [] and drift == [
+        "table INV: foreign key fk_inv_customer (CUSTOMER) references CUST (ID): missing"]
+
+
+def test_a_table_with_omissions_is_rebuilt_when_it_changes_or_when_asked():
+    dialect = dialect_for(j.SQLITE)
+    old, same = sqlite(invoices()), sqlite(invoices())
+    new = sqlite(invoices(Column("NOTE", "TEXT", field_id=3)))
+    assert [type(s) for s in schema_steps(old, new, dialect)] == [AddColumn]
+    assert [type(s) for s in schema_steps(old, new, dialect, {"INV"})] == [RebuildTable]
+    assert schema_steps(old, same, dialect, {"INV"}) == []  # unchanged: left for later
+    rebuilt = schema_steps(old, same, dialect, {"INV"}, repair_now=True)
+    assert [type(s) for s in rebuilt] == [RebuildTable]
+    assert rebuilt[0].new.foreign_keys and rebuilt[0].copy_columns == (
+        ("ID", "ID"), ("CUSTOMER", "CUSTOMER"))
+
+
+def test_an_item_id_reused_for_another_type_drops_and_creates():
+    dialect = dialect_for(j.SQLITE)
+    old = sqlite(Table("NOTES", [Column("ID", "INTEGER", True, field_id=1)], item_id=30))
+    new = sqlite(Table("MEMO", [Column("ID", "INTEGER", True, field_id=7)], item_id=30))
+    steps = schema_steps(old, new, dialect, replaced={30})
+    assert [(type(s), s.table.name) for s in steps] == [(DropTable, "NOTES"),
+                                                        (CreateTable, "MEMO")]
+    same_name = sqlite(Table("NOTES", [Column("ID", "INTEGER", True, field_id=7)], item_id=30))
+    assert [type(s) for s in schema_steps(old, same_name, dialect, replaced={30})] == [
+        DropTable, CreateTable]
+
+
+def test_calculated_columns_of_the_70_demo(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive import (
+        calculated_columns)
+
+    shutil.copy(Path(__file__).resolve().parents[1] / "fixtures" / "jam70" / "demo-admin.sqlite",
+                tmp_path / "admin.sqlite")
+    assert ("DEMO_TRACKS", "TRACKS_SOLD") in calculated_columns(Project(tmp_path).metadata())
