@@ -89,7 +89,14 @@ options:
     description: MSSQL server name.
     type: str
   python_library:
-    description: Jam.py 7.0 only - which driver Jam.py uses (MySQL 1 = MySQLdb, 2 = mysql.connector; MSSQL 1 = pymssql, 2 = pyodbc).
+    description:
+      - Jam.py 7.0 only - which Python library Jam.py connects with, numbered as its
+        new-project dialog lists them (MySQL 1 = MySQLdb, 2 = mysql.connector; MSSQL 1 =
+        pymssql, 2 = pyodbc; Oracle 1 = oracledb, 2 = cx_oracle; Firebird 1 =
+        firebird-driver, 2 = fdb, 3 = firebirdsql).
+      - Where the dialog offers several, 1 unless given (Jam.py 7.0 cannot connect without
+        one; the project role's locks install MySQLdb). A number the dialog does not offer
+        is refused.
     type: int
   dsn:
     description: Jam.py 7.0 only - a DSN for PostgreSQL or Oracle (may hold credentials, so it is treated as secret).

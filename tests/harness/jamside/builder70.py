@@ -59,11 +59,12 @@ def complete(admin, op):
     tasks = admin.sys_tasks.copy()
     tasks.open()
     tasks.edit()
+    # The dialog leaves the fields a database does not use empty (NULL), not "".
     values = {"f_name": op.get("name", "Shop"), "f_item_name": op.get("item_name", "shop"),
               "f_db_type": op["db_type"], "f_alias": op["database"],
-              "f_login": op.get("user"), "f_password": op.get("password"),
-              "f_host": op.get("host"), "f_port": op.get("port"),
-              "f_encoding": op.get("encoding"), "f_server": None, "f_dsn": None,
+              "f_login": op.get("user") or None, "f_password": op.get("password") or None,
+              "f_host": op.get("host") or None, "f_port": op.get("port") or None,
+              "f_encoding": op.get("encoding") or None, "f_server": None, "f_dsn": None,
               "f_python_library": 1 if op["db_type"] == consts.MYSQL else None,
               "f_manual_update": False}
     for name, value in values.items():

@@ -89,6 +89,20 @@ def _has_tables(metadata):
     return bool(metadata.table_items())
 
 
+def _python_library(dialect, chosen):
+    """The F_PYTHON_LIBRARY a 7.0 project stores for ``dialect``: ``chosen`` (1-based), else
+    1 where the dialog offers several libraries; None where it offers fewer."""
+    offered = dialect.python_libraries
+    if chosen is None:
+        return 1 if len(offered) >= 2 else None
+    if not 1 <= chosen <= len(offered):
+        raise JamDeployError(
+            f"python_library {chosen} is not one of the libraries Jam.py 7.0 offers for "
+            f"{j.DB_TYPE_NAMES[dialect.code]}: "
+            + (", ".join(f"{n} = {lib}" for n, lib in enumerate(offered, 1)) or "none"))
+    return chosen
+
+
 def plan_completion(project, desired, force_db_type=False, update_names=False):
     """What completing ``project`` with ``desired`` (connection keys, name, item_name,
     language) changes; nothing is written. The names are the task item's, which imports
@@ -102,8 +116,11 @@ def plan_completion(project, desired, force_db_type=False, update_names=False):
     columns = dict(TASK_COLUMNS, **LAYOUTS[project.layout].task_columns)
     if any(desired.get(k) not in (None, "") for k in TASK_COLUMNS_70 if k not in columns):
         raise JamDeployError("python_library and dsn exist in Jam.py 7.0 projects only")
-    # The dialog saves "DB manual mode" unticked.
+    # The dialog saves "DB manual mode" unticked, and on 7.0 makes the user choose one of
+    # several Python libraries (Jam.py 7.0 cannot connect without): the first one unless told.
     desired = dict(desired, manual_update=0)
+    if "python_library" in columns:
+        desired["python_library"] = _python_library(dialect, desired.get("python_library"))
     for key, column in columns.items():
         old, new = connection.get(key), desired.get(key)
         if key not in _INTEGERS:

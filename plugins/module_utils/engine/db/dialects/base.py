@@ -46,6 +46,9 @@ class Dialect:
     not_supported_because = None
     # The connection's encoding goes to the driver as ``charset``.
     encoding_as_charset = False
+    # Jam.py 7.0: the Python libraries its new-project dialog offers (SYS_TASKS
+    # F_PYTHON_LIBRARY is the 1-based choice; with two or more one must be chosen).
+    python_libraries = ()
 
     # -- the schema Jam.py creates -----------------------------------------------------
     # {layout: {data type: column type}}; "(n)" is added to sized text types.

@@ -14,6 +14,7 @@ class Firebird(Dialect):
     """Firebird through fdb or firebird-driver and sqlalchemy-firebird."""
 
     code = d.FIREBIRD
+    python_libraries = ("firebird-driver", "fdb", "firebirdsql")
     drivers = (("firebird+fdb", "fdb", ("sqlalchemy-firebird", "fdb")),
                ("firebird+firebird", "firebird.driver", ("sqlalchemy-firebird", "firebird-driver")))
     dialect_module = "sqlalchemy_firebird"

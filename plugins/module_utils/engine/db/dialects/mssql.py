@@ -13,6 +13,7 @@ class MSSQL(Dialect):
     """Microsoft SQL Server through pymssql."""
 
     code = d.MSSQL
+    python_libraries = ("pymssql", "pyodbc")
     sqlalchemy_name = "mssql"
     drivers = (("mssql+pymssql", "pymssql", ("pymssql",)),)
     encoding_as_charset = True

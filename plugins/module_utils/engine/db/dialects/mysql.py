@@ -28,6 +28,7 @@ class MySQL(Dialect):
     """MySQL and MariaDB through mysqlclient (PyMySQL as a fall-back)."""
 
     code = d.MYSQL
+    python_libraries = ("MySQLdb", "mysql.connector")
     sqlalchemy_name = "mysql"
     # mysqlclient is what Jam.py uses; PyMySQL only as a fall-back for our own connection.
     drivers = (("mysql+mysqldb", "MySQLdb", ("mysqlclient",)),

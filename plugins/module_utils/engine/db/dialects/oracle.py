@@ -13,6 +13,7 @@ class Oracle(Dialect):
     """Oracle through oracledb or cx_Oracle."""
 
     code = d.ORACLE
+    python_libraries = ("oracledb", "cx_oracle")
     sqlalchemy_name = "oracle"
     drivers = (("oracle+oracledb", "oracledb", ("oracledb",)),
                ("oracle+cx_oracle", "cx_Oracle", ("cx_Oracle",)))

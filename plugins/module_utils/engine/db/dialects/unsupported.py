@@ -16,6 +16,7 @@ class DuckDB(Dialect):
     """DuckDB (``duck_db``): lower-case names."""
 
     code = d.DUCKDB
+    python_libraries = ("file", "parquet", "httpfs")
     not_supported_because = (
         "no SQLAlchemy dialect for DuckDB works with the SQLAlchemy 2.1 the collection uses "
         "(duckdb-engine 0.17.0, the latest, cannot read a table's columns back)")
