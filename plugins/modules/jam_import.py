@@ -289,6 +289,8 @@ def main():
                   executed=result.executed, admin_changes=result.admin_changes,
                   files=result.files, seconds=result.seconds, drift=result.drift,
                   data_loss=result.data_loss, restart_needed=result.restart_needed,
+                  restart_reasons=result.restart_reasons, maintenance=result.maintenance,
+                  deferred=result.deferred,
                   recovered=result.recovered, rehearsal=result.rehearsal)
     if result.log_file:
         output.update(log_file=result.log_file, progress=result.progress,

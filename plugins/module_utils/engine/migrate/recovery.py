@@ -20,6 +20,7 @@ from ..jam.project import Project
 from ..schema.compare import differences
 from ..schema.derive import schema_from_metadata
 from ..schema.reflect import reflect_schema
+from . import deferred
 from .importer import Importer, ImportOptions
 from .incoming import prepare
 
@@ -40,7 +41,9 @@ def recover(project, engine_factory, report=lambda line: None):
     phase = entry.get("phase")
     backup = project.path / "_admin.sqlite"
     report(f"an import interrupted in phase {phase!r} (pid {entry.get('pid')}) is finished")
-    if phase in journal.PHASES[:3] or not os.path.exists(entry["archive_copy"]):
+    if phase == "contract":
+        done = _drop_deferred(project, entry, engine_factory)
+    elif phase in journal.PHASES[:3] or not os.path.exists(entry["archive_copy"]):
         done = _roll_back(project, backup, entry)
     elif _database_is_new(project, backup, entry, engine_factory):
         done = _roll_forward(project, backup, entry, engine_factory, report)
@@ -92,7 +95,9 @@ def _database_is_new(project, backup, entry, engine_factory):
             live = reflect_schema(conn, db_type)
     finally:
         engine.dispose()
-    return not differences(schema_from_metadata(desired, db_type), live)
+    pending = entry.get("deferred") or []
+    return not [d for d in differences(schema_from_metadata(desired, db_type), live)
+                if not deferred.pending(d, pending)]
 
 
 def _roll_forward(project, backup, entry, engine_factory, report):
@@ -104,7 +109,34 @@ def _roll_forward(project, backup, entry, engine_factory, report):
                         ImportOptions(import_delay=0, schema=False), engine_factory, report)
     if not finisher.run().changed:  # admin.sqlite and files were already there
         protocol.maintenance_off(project.path, project.admin_path, success=True)
-    return ["rolled forward: the database had committed; admin.sqlite and files completed"]
+    return ["rolled forward: the database had committed; admin.sqlite and files completed"
+            ] + _drop_deferred(project, entry, engine_factory)
+
+
+def _drop_deferred(project, entry, engine_factory):
+    """The drops an import on Jam.py 7.x left until processes had the new metadata (those
+    already done are not in the database any more)."""
+    entries = entry.get("deferred") or []
+    if not entries:
+        return []
+    engine = engine_factory(project.connection())
+    try:
+        with engine.begin() as conn:
+            live = reflect_schema(conn, entry["db_type"])
+            left = [e for e in entries if _still_there(e, live)]
+            deferred.drop(conn, left)
+    finally:
+        engine.dispose()
+    return [f"deferred drops done: {', '.join(e['describe'] for e in left) or 'none left'}"]
+
+
+def _still_there(entry, schema):
+    if entry["what"] == "sequence":
+        return entry["name"] in schema.sequences
+    if entry["what"] == "table":
+        return entry["name"] in schema.tables
+    table = schema.tables.get(entry["table"])
+    return table is not None and entry["name"] in {c.name for c in table.columns}
 
 
 def _log(project, result, lines):
