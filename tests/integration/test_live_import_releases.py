@@ -184,3 +184,33 @@ def test_jam_5_answers_maintenance_during_the_window_and_serves_after(jam, demo_
         assert loop.outcomes("after") == {"served": loop.outcomes("after")["served"]}, figures
         client = logged_in(server.url, jam.major >= 7)
         assert NEW_FIELD in client.item("customers").field_names, figures
+
+
+def counters(project):
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con:
+        return con.execute("SELECT F_BUILD_VERSION, F_PARAMS_VERSION, F_MODIFICATION "
+                           "FROM SYS_PARAMS").fetchone()
+
+
+def test_jam_70_a_process_started_before_the_import_cannot_hide_the_next_one(
+        demo_zips, pg_database, tmp_path):
+    """Two processes: ``warm`` serves all along, ``cold`` starts before the first import and
+    gets its first request only after it - its first task load writes back the counters it
+    read at its start (Jam.py's ``App.create_task``). The second import must still make
+    ``warm`` reload (its counters go past the marker's, not only past the database's)."""
+    jam = J70
+    base, more = demo_zips(jam)
+    project = serving_project(tmp_path / "target", jam, pg_database, base)
+    with JamServer(project, jam=jam) as warm, JamServer(project, jam=jam) as cold:
+        added, loop, seconds = import_while_serving(warm, project, more, jam)
+        assert not loop.failures(), loop.figures()
+        written = counters(project)
+        assert logged_in(cold.url, True).item("customers").field(NEW_FIELD)
+        reverted = counters(project)
+        assert reverted < written, (written, reverted)  # what Jam.py does, measured
+        removed, loop, seconds = import_while_serving(warm, project, base, jam)
+        figures = f"counters {written} -> {reverted} -> {counters(project)}; {loop.figures()}"
+        assert removed["changed"] and not loop.failures(), figures
+        for server in (warm, cold):
+            assert NEW_FIELD not in logged_in(server.url, True).item("customers").field_names, \
+                figures

@@ -48,7 +48,24 @@ def save_build_id(project_path, build_version, params_version):
     return marker
 
 
-def _bump(project_path, admin_path, assignments, values=()):
+def marker_versions(project_path):
+    """(BUILD_VERSION, PARAMS_VERSION) the marker names, (0, 0) without one."""
+    for name in os.listdir(os.path.join(str(project_path), "locks")):
+        parts = name.split("_")
+        if name.startswith(BUILD_ID_PREFIX) and len(parts) == 3 and \
+                all(p.isdigit() for p in parts[1:]):
+            return int(parts[1]), int(parts[2])
+    return 0, 0
+
+
+def _bump(project_path, admin_path, assignments, values=(), bump=()):
+    """``assignments`` plus the counters ``bump`` (columns) increased past both their value
+    and the marker's: a Jam.py process that loads its task for the first time writes back
+    the counters it read at its start, and a marker number used twice would not make the
+    processes that saw it first reload (jam.protocol's docstring)."""
+    floors = dict(zip(("F_BUILD_VERSION", "F_PARAMS_VERSION"), marker_versions(project_path)))
+    assignments = ", ".join([assignments] * bool(assignments) + [
+        f"{c} = MAX(COALESCE({c}, 0), {floors.get(c, 0)}) + 1" for c in bump])
     build, params, modification = _update_params(admin_path, assignments, values)
     save_build_id(project_path, build, params)
     return {"build_version": build or 0, "params_version": params or 0,
@@ -87,27 +104,22 @@ def settle_counters(project_path, admin_path, written, wait=1.0, rounds=5):
 def maintenance_on(project_path, admin_path):
     """Running processes answer "under maintenance" from their next request on; returns
     the version counters."""
-    return _bump(project_path, admin_path,
-                 "F_MAINTENANCE = 1, F_PARAMS_VERSION = COALESCE(F_PARAMS_VERSION, 0) + 1")
+    return _bump(project_path, admin_path, "F_MAINTENANCE = 1", bump=("F_PARAMS_VERSION",))
 
 
 def maintenance_off(project_path, admin_path, success):
     """End of maintenance: running processes re-read settings, and with ``success`` reload
     the task tree (new metadata in force); returns the version counters."""
-    assignments = "F_MAINTENANCE = 0, F_PARAMS_VERSION = COALESCE(F_PARAMS_VERSION, 0) + 1"
-    if success:
-        assignments += (", F_BUILD_VERSION = COALESCE(F_BUILD_VERSION, 0) + 1"
-                        ", F_MODIFICATION = COALESCE(F_MODIFICATION, 0) + 1")
-    return _bump(project_path, admin_path, assignments)
+    bump = ("F_PARAMS_VERSION",) + (("F_BUILD_VERSION", "F_MODIFICATION") if success else ())
+    return _bump(project_path, admin_path, "F_MAINTENANCE = 0", bump=bump)
 
 
 def write_settings(project_path, admin_path, columns):
     """Store parameters ({column: value}); running processes re-read them at their next
     /api request (a new PARAMS_VERSION in the marker), without a restart."""
     assignments = ", ".join(f'"{column}" = ?' for column in columns)
-    return _bump(project_path, admin_path,
-                 f"{assignments}, F_PARAMS_VERSION = COALESCE(F_PARAMS_VERSION, 0) + 1",
-                 tuple(columns.values()))
+    return _bump(project_path, admin_path, assignments, tuple(columns.values()),
+                 bump=("F_PARAMS_VERSION",))
 
 
 # How a window is announced to running processes (ImportResult.maintenance).
