@@ -13,113 +13,38 @@ row with its common fields).
 import sqlite3
 import time
 from contextlib import closing
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import journal
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import (
+    LAYOUTS, LAYOUT_70)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.importer import (
+    ImportOptions)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.recovery import recover
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.run import run_import
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare import (
+    compare_schemas)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
+    reflect_schema)
 
-from tests.harness import jamenv, projects
-from tests.harness.ansible_run import run_module
+from tests.harness import jamenv, services
+from tests.harness import demo_variants as variants
+from tests.harness.admin_dump import dump_admin
 from tests.harness.api_loop import ApiLoop, logged_in
+from tests.harness.kill_import import kill_at
 from tests.harness.server import JamServer
 
 J54, J55, J70 = jamenv.ALL
-NEW_FIELD, NEW_ITEM = "loyalty", "regions"
-
-
-def _copy_rows(con, table, where, changes):
-    """Copy the rows of ``table`` matching ``where`` with ``changes`` ({column: value or
-    function of the row}); returns the new rows' ids."""
-    cur = con.execute(f"SELECT * FROM {table} WHERE {where}")
-    columns = [d[0] for d in cur.description]
-    ids = []
-    for row in cur.fetchall():
-        values = dict(zip(columns, row))
-        for column, change in changes.items():
-            if column in values:  # F_RECORD_VERSION is 7.0's
-                values[column] = change(values) if callable(change) else change
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                    f"({', '.join('?' * len(columns))})", [values[c] for c in columns])
-        ids.append(values["ID"])
-    return ids
-
-
-def add_field_and_item(project):
-    """customers.loyalty (a text field like fax) and the item regions (like genres: its
-    common fields and name, the same privileges)."""
-    with closing(sqlite3.connect(project / "admin.sqlite")) as con, con:
-        next_field = con.execute("SELECT MAX(ID) FROM SYS_FIELDS").fetchone()[0] + 1
-        customers, genres = (con.execute(
-            "SELECT ID FROM SYS_ITEMS WHERE F_ITEM_NAME = ? AND DELETED = 0 AND TYPE_ID = 10",
-            (name,)).fetchone()[0] for name in ("customers", "genres"))
-        _copy_rows(con, "SYS_FIELDS", f"OWNER_REC_ID = {customers} AND F_FIELD_NAME = 'fax'",
-                   {"ID": next_field, "F_FIELD_NAME": NEW_FIELD, "F_DB_FIELD_NAME": "LOYALTY",
-                    "F_NAME": "Loyalty"})
-        item = con.execute("SELECT MAX(ID) FROM SYS_ITEMS").fetchone()[0] + 1
-        field_ids = {}
-
-        def new_field_id(row):
-            field_ids[row["ID"]] = next_field + 1 + len(field_ids)
-            return field_ids[row["ID"]]
-        _copy_rows(con, "SYS_FIELDS", f"OWNER_REC_ID = {genres} AND DELETED = 0",
-                   {"ID": new_field_id, "OWNER_REC_ID": item})
-        _copy_rows(con, "SYS_ITEMS", f"ID = {genres}", {
-            "ID": item, "F_ITEM_NAME": NEW_ITEM, "F_NAME": "Regions",
-            "F_TABLE_NAME": "DEMO_REGIONS",
-            **{c: (lambda row, c=c: field_ids.get(row[c], row[c]))
-               for c in ("F_PRIMARY_KEY", "F_DELETED_FLAG", "F_RECORD_VERSION")}})
-        next_privilege = con.execute("SELECT MAX(ID) FROM SYS_PRIVILEGES").fetchone()[0] + 1
-        _copy_rows(con, "SYS_PRIVILEGES", f"ITEM_ID = {genres} AND DELETED = 0",
-                   {"ID": lambda row: next_privilege + row["OWNER_REC_ID"], "ITEM_ID": item})
-
-
-def insert_customer(project, loyalty):
-    engine = create_engine(Project(project).connection())
-    try:
-        with engine.begin() as conn:
-            conn.execute(text('INSERT INTO demo_customers (firstname, loyalty, deleted) '
-                              "VALUES ('Ann', :loyalty, 0)"), {"loyalty": loyalty})
-    finally:
-        engine.dispose()
-
-
-def export(project, dest, jam):
-    return Path(run_module("jampy.deploy.jam_export", {
-        "project_path": str(project), "dest": str(dest)}, python=jam.python())["dest"])
-
-
-def live_import(project, zip_path, jam):
-    return run_module("jampy.deploy.jam_import", {
-        "project_path": str(project), "src": str(zip_path), "import_delay": 2,
-        "allow_data_loss": True}, python=jam.python())
+NEW_FIELD, NEW_ITEM = variants.NEW_FIELD, variants.NEW_ITEM
 
 
 @pytest.fixture
 def demo_zips(tmp_path):
-    """{release: (the demo's zip, the zip with the field and the item added)}."""
-    def make(jam):
-        folder = tmp_path / f"zips-{jam.version}"
-        base = projects.copy_demo(folder / "base", jam)
-        more = projects.copy_demo(folder / "more", jam)
-        add_field_and_item(more)
-        return (export(base, folder / "base.zip", jam), export(more, folder / "more.zip", jam))
-    return make
-
-
-def serving_project(folder, jam, db, zip_path):
-    """A new project of the release on ``db`` with the demo imported, in safe mode."""
-    project = projects.create_project(folder, jam)
-    run_module("jampy.deploy.jam_project", {
-        "project_path": str(project), "name": "Demo", "item_name": "demo",
-        "db_type": "postgresql", "database": db.database, "user": db.user,
-        "password": db.password, "host": db.host, "port": str(db.port)}, python=jam.python())
-    assert live_import(project, zip_path, jam)["changed"]
-    run_module("jampy.deploy.jam_params", {"project_path": str(project), "safe_mode": True},
-               python=jam.python())
-    return project
+    """The release's (demo zip, zip with the field and the item added)."""
+    return lambda jam: variants.demo_zips(tmp_path / f"zips-{jam.version}", jam)
 
 
 def import_while_serving(server, project, zip_path, jam):
@@ -129,7 +54,7 @@ def import_while_serving(server, project, zip_path, jam):
     time.sleep(2)
     loop.during()
     started = time.monotonic()
-    result = live_import(project, zip_path, jam)
+    result = variants.live_import(project, zip_path, jam)
     seconds = time.monotonic() - started
     loop.after(3)
     print(f"{jam}: import {seconds:.1f} s, requests {loop.figures()}")
@@ -140,7 +65,7 @@ def test_jam_70_serves_through_imports_that_add_and_remove(demo_zips, pg_databas
                                                           tmp_path):
     jam = J70
     base, more = demo_zips(jam)
-    project = serving_project(tmp_path / "target", jam, pg_database, base)
+    project = variants.serving_project(tmp_path / "target", jam, pg_database, base)
     with JamServer(project, jam=jam) as server:
         added, loop, seconds = import_while_serving(server, project, more, jam)
         figures = f"import {seconds:.1f} s; requests {loop.figures()}"
@@ -152,7 +77,7 @@ def test_jam_70_serves_through_imports_that_add_and_remove(demo_zips, pg_databas
         # restarted processes (Jam.py caches them), which the result asks for.
         client = logged_in(server.url, jam.major >= 7)
         assert NEW_FIELD in client.item("customers").field_names, figures
-        insert_customer(project, "gold")  # harness apply speaks 5.x; the read is 7.0's
+        variants.insert_customer(project, "gold")  # harness apply speaks 5.x; the read is 7.0's
         assert [r[NEW_FIELD] for r in client.open("customers", fields=["id", NEW_FIELD])] == \
             ["gold"]
         assert added["restart_needed"] and "privileges" in added["restart_reasons"][0], added
@@ -174,7 +99,7 @@ def test_jam_70_serves_through_imports_that_add_and_remove(demo_zips, pg_databas
 def test_jam_5_answers_maintenance_during_the_window_and_serves_after(jam, demo_zips,
                                                                      pg_database, tmp_path):
     base, more = demo_zips(jam)
-    project = serving_project(tmp_path / "target", jam, pg_database, base)
+    project = variants.serving_project(tmp_path / "target", jam, pg_database, base)
     with JamServer(project, jam=jam) as server:
         added, loop, seconds = import_while_serving(server, project, more, jam)
         figures = f"import {seconds:.1f} s; requests {loop.figures()}"
@@ -200,7 +125,7 @@ def test_jam_70_a_process_started_before_the_import_cannot_hide_the_next_one(
     ``warm`` reload (its counters go past the marker's, not only past the database's)."""
     jam = J70
     base, more = demo_zips(jam)
-    project = serving_project(tmp_path / "target", jam, pg_database, base)
+    project = variants.serving_project(tmp_path / "target", jam, pg_database, base)
     with JamServer(project, jam=jam) as warm, JamServer(project, jam=jam) as cold:
         added, loop, seconds = import_while_serving(warm, project, more, jam)
         assert not loop.failures(), loop.figures()
@@ -214,3 +139,54 @@ def test_jam_70_a_process_started_before_the_import_cannot_hide_the_next_one(
         for server in (warm, cold):
             assert NEW_FIELD not in logged_in(server.url, True).item("customers").field_names, \
                 figures
+
+
+# Where an import on 7.x can be cut short: before any change (rolled back), after the bump
+# and before or in the deferred drops (rolled forward, drops included).
+POINTS_70 = ["import window open", "new metadata in force",
+             "dropping what only the old metadata used"]
+
+
+def admin_and_schema(project):
+    """(metadata rows, live schema): never a mix of the old and the new import."""
+    proj = Project(project)
+    engine = create_engine(proj.connection())
+    try:
+        with engine.connect() as conn:
+            schema = reflect_schema(conn, proj.connection()["db_type"])
+    finally:
+        engine.dispose()
+    return dump_admin(project, LAYOUTS[LAYOUT_70].metadata_tables, protocol_state=False,
+                      ignore=["SYS_PARAMS.F_BUILD_VERSION", "SYS_PARAMS.F_MODIFICATION"]), schema
+
+
+@pytest.mark.parametrize("point", POINTS_70)
+def test_jam_70_import_killed_at_each_point_recovers_old_or_new(point, demo_zips, tmp_path):
+    """The import that removes the field and the item, killed (kill -9) at ``point``: the
+    next run's recovery leaves the old state or the new one (deferred drops done), without
+    the maintenance flag ever set."""
+    jam = J70
+    base, more = demo_zips(jam)
+    server = services.database_server("postgresql")
+    databases = [server.create(), server.create()]
+    try:
+        victim, reference = (variants.serving_project(tmp_path / name, jam, db, base)
+                             for name, db in zip(("victim", "reference"), databases))
+        for project in (victim, reference):
+            run_import(project, more, ImportOptions(allow_data_loss=True))
+        before = admin_and_schema(victim)
+        run_import(reference, base, ImportOptions(allow_data_loss=True))
+        after = admin_and_schema(reference)
+        assert kill_at(victim, base, point, options={"allow_data_loss": True})[-1] == "PAUSED"
+        assert Project(victim).parameters()["maintenance"] is False
+        recovered = recover(Project(victim), create_engine)
+        now = admin_and_schema(victim)
+        new = now[0] == after[0] and not compare_schemas(now[1], after[1])
+        old = now[0] == before[0] and not compare_schemas(now[1], before[1])
+        assert new or old, f"a mix of old and new after {recovered}"
+        assert new == (point != "import window open"), recovered
+        assert journal.read(victim) is None and not (victim / "_admin.sqlite").exists()
+        assert Project(victim).parameters()["maintenance"] is False
+    finally:
+        for db in databases:
+            server.drop(db)

@@ -343,6 +343,7 @@ class Importer:
     def _drop_deferred(self, engine, log, journal):
         """The drops the old metadata needed, now that processes reload the new one."""
         journal.phase("contract")
+        self.report(f"dropping what only the old metadata used: {', '.join(self.result.deferred)}")
         with self.clock.phase("deferred"), engine.begin() as conn:
             try:
                 deferred.drop(conn, self.deferred, lambda sql: (
@@ -354,7 +355,7 @@ class Importer:
                 log.error(message)
                 raise ImportFailed(message, self.result) from None
         journal.end()
-        self.report(f"dropped after the reload: {', '.join(self.result.deferred)}")
+        self.report("dropped")
 
     def _outcome(self):
         if not self.committed:
