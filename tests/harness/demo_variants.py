@@ -38,7 +38,7 @@ def _copy_rows(con, table, where, changes):
 def add_field_and_item(project):
     """customers.loyalty (a text field like fax) and the item regions (like genres: its
     common fields and name, the same privileges)."""
-    with closing(sqlite3.connect(project / "admin.sqlite")) as con, con:
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con:
         next_field = con.execute("SELECT MAX(ID) FROM SYS_FIELDS").fetchone()[0] + 1
         customers, genres = (con.execute(
             "SELECT ID FROM SYS_ITEMS WHERE F_ITEM_NAME = ? AND DELETED = 0 AND TYPE_ID = 10",
@@ -62,6 +62,7 @@ def add_field_and_item(project):
         next_privilege = con.execute("SELECT MAX(ID) FROM SYS_PRIVILEGES").fetchone()[0] + 1
         _copy_rows(con, "SYS_PRIVILEGES", f"ITEM_ID = {genres} AND DELETED = 0",
                    {"ID": lambda row: next_privilege + row["OWNER_REC_ID"], "ITEM_ID": item})
+        con.commit()
 
 
 def insert_customer(project, loyalty):

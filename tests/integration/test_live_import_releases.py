@@ -25,12 +25,14 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.import
     ImportOptions)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.recovery import recover
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.run import run_import
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh.run import (
+    RefreshOptions, run_refresh)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare import (
     compare_schemas)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
     reflect_schema)
 
-from tests.harness import jamenv, services
+from tests.harness import jamenv, projects, services
 from tests.harness import demo_variants as variants
 from tests.harness.admin_dump import dump_admin
 from tests.harness.api_loop import ApiLoop, logged_in
@@ -61,8 +63,7 @@ def import_while_serving(server, project, zip_path, jam):
     return result, loop, seconds
 
 
-def test_jam_70_serves_through_imports_that_add_and_remove(demo_zips, pg_database,
-                                                          tmp_path):
+def test_jam_70_serves_through_imports_that_add_and_remove(demo_zips, pg_database, tmp_path):
     jam = J70
     base, more = demo_zips(jam)
     project = variants.serving_project(tmp_path / "target", jam, pg_database, base)
@@ -96,8 +97,8 @@ def test_jam_70_serves_through_imports_that_add_and_remove(demo_zips, pg_databas
 
 
 @pytest.mark.parametrize("jam", [J54, J55], ids=str)
-def test_jam_5_answers_maintenance_during_the_window_and_serves_after(jam, demo_zips,
-                                                                     pg_database, tmp_path):
+def test_jam_5_answers_maintenance_during_the_window_and_serves_after(
+        jam, demo_zips, pg_database, tmp_path):
     base, more = demo_zips(jam)
     project = variants.serving_project(tmp_path / "target", jam, pg_database, base)
     with JamServer(project, jam=jam) as server:
@@ -190,3 +191,25 @@ def test_jam_70_import_killed_at_each_point_recovers_old_or_new(point, demo_zips
     finally:
         for db in databases:
             server.drop(db)
+
+
+def test_jam_70_serves_through_a_data_refresh(demo_zips, pg_database, tmp_path):
+    """jam_data's copy into a serving 7.0.120 project (the demo's rows from its SQLite
+    database): no maintenance flag, no HTTP 5xx, the rows served afterwards."""
+    jam = J70
+    base, unused = demo_zips(jam)
+    project = variants.serving_project(tmp_path / "target", jam, pg_database, base)
+    source = projects.copy_demo(tmp_path / "source", jam)
+    with JamServer(project, jam=jam) as server:
+        loop = ApiLoop(server.url, form_login=True)
+        loop.start()
+        time.sleep(2)
+        loop.during()
+        result = run_refresh(project, source, RefreshOptions(import_metadata=False))
+        loop.after(3)
+        figures = f"requests {loop.figures()}"
+        print(f"{jam}: data refresh, {figures}")
+        assert result.changed and result.verification["ok"], result.verification
+        assert not loop.failures(), f"HTTP 5xx or failed requests: {figures}"
+        assert Project(project).parameters()["maintenance"] is False
+        assert logged_in(server.url, True).open("customers", limit=3), figures

@@ -62,6 +62,12 @@ def project_with_marker(tmp_path, marker):
     return project
 
 
+def set_counters(project, assignments):
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con:
+        con.execute(f"UPDATE SYS_PARAMS SET {assignments}")
+        con.commit()
+
+
 def markers(project):
     return [p.name for p in (project / "locks").iterdir() if p.name.startswith("$buildID")]
 
@@ -69,9 +75,8 @@ def markers(project):
 def test_bumps_go_past_a_marker_ahead_of_the_counters(tmp_path):
     # A process's first task load wrote back older counters than the marker names.
     project = project_with_marker(tmp_path, "$buildID_7_40")
-    with closing(sqlite3.connect(project / "admin.sqlite")) as con, con:
-        con.execute("UPDATE SYS_PARAMS SET F_BUILD_VERSION = 3, F_PARAMS_VERSION = 30, "
-                    "F_MODIFICATION = 5, F_MAINTENANCE = 0")
+    set_counters(project, "F_BUILD_VERSION = 3, F_PARAMS_VERSION = 30, F_MODIFICATION = 5, "
+                 "F_MAINTENANCE = 0")
     versions = protocol.maintenance_off(project, project / "admin.sqlite", success=True)
     assert versions == {"build_version": 8, "params_version": 41, "modification": 6}
     assert markers(project) == ["$buildID_8_41"]
@@ -80,9 +85,7 @@ def test_bumps_go_past_a_marker_ahead_of_the_counters(tmp_path):
 
 def test_settling_repairs_counters_written_back_below_the_import(tmp_path):
     project = project_with_marker(tmp_path, "$buildID_8_41")
-    with closing(sqlite3.connect(project / "admin.sqlite")) as con, con:
-        con.execute("UPDATE SYS_PARAMS SET F_BUILD_VERSION = 3, F_PARAMS_VERSION = 30, "
-                    "F_MODIFICATION = 5")
+    set_counters(project, "F_BUILD_VERSION = 3, F_PARAMS_VERSION = 30, F_MODIFICATION = 5")
     repairs = protocol.settle_counters(project, project / "admin.sqlite", (8, 41, 6), wait=0)
     assert repairs == 1
     assert protocol.read_counters(project / "admin.sqlite") == (9, 42, 7)

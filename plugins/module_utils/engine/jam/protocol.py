@@ -89,7 +89,7 @@ def settle_counters(project_path, admin_path, written, wait=1.0, rounds=5):
     ``wait`` seconds, counters a starting Jam.py process wrote back below them are set past
     both and the marker rewritten, until they stay. Returns how many repairs it took."""
     repairs = 0
-    for _ in range(rounds):
+    for unused in range(rounds):
         time.sleep(wait)
         found = read_counters(admin_path)
         if all(now >= then for now, then in zip(found, written)):

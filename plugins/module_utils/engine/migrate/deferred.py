@@ -40,7 +40,7 @@ def _dropped(step):
 def split(rendered):
     """``rendered`` ((step, sqls) in plan order) → (the steps to run now, the entries to
     drop later: {"what", "table", "name", "sql": [...]}), both in plan order."""
-    created = _created_names(step for step, _ in rendered)
+    created = _created_names(step for step, unused in rendered)
     now, later = [], []
     for step, sqls in rendered:
         dropped = _dropped(step)

@@ -329,16 +329,22 @@ class Importer:
                     success=self.committed,
                     keep_journal=self.committed and not (self.files_copied and
                                                          not self.deferred))
-            self.report("maintenance off" if self.mode == FLAG else
-                        "new metadata in force: versions bumped"
-                        + (f" (counters repaired {window.repairs} times)" if window.repairs
-                           else ""))
+            self.report(self._closed(window))
             try:
                 if self.committed and self.files_copied and self.deferred:
                     self._drop_deferred(engine, log, journal)
             finally:
                 result.log_file = str(log.write(self._outcome(), datetime.datetime.now()))
                 result.progress = log.lines
+
+    def _closed(self, window):
+        """The progress line of the window's end."""
+        if self.mode == FLAG:
+            return "maintenance off"
+        if not self.committed:
+            return "import window closed: the old metadata stays in force"
+        repaired = f" (counters repaired {window.repairs} times)" if window.repairs else ""
+        return f"new metadata in force: versions bumped{repaired}"
 
     def _drop_deferred(self, engine, log, journal):
         """The drops the old metadata needed, now that processes reload the new one."""
