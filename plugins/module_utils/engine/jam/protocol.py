@@ -50,7 +50,8 @@ def save_build_id(project_path, build_version, params_version):
 
 def marker_versions(project_path):
     """(BUILD_VERSION, PARAMS_VERSION) the marker names, (0, 0) without one."""
-    for name in os.listdir(os.path.join(str(project_path), "locks")):
+    folder = os.path.join(str(project_path), "locks")
+    for name in os.listdir(folder) if os.path.isdir(folder) else ():
         parts = name.split("_")
         if name.startswith(BUILD_ID_PREFIX) and len(parts) == 3 and \
                 all(p.isdigit() for p in parts[1:]):
