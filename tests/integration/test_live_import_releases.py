@@ -12,12 +12,13 @@ row with its common fields).
 """
 import sqlite3
 import time
+import urllib.error
 from contextlib import closing
 
 import pytest
 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import journal
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import journal, protocol
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import (
     LAYOUTS, LAYOUT_70)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
@@ -35,9 +36,10 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect
 from tests.harness import jamenv, projects, services
 from tests.harness import demo_variants as variants
 from tests.harness.admin_dump import dump_admin
+from tests.harness.ansible_run import run_module
 from tests.harness.api_loop import ApiLoop, logged_in
 from tests.harness.kill_import import kill_at
-from tests.harness.server import JamServer
+from tests.harness.server import RESPONSE, JamServer
 
 J54, J55, J70 = jamenv.ALL
 NEW_FIELD, NEW_ITEM = variants.NEW_FIELD, variants.NEW_ITEM
@@ -213,3 +215,30 @@ def test_jam_70_serves_through_a_data_refresh(demo_zips, pg_database, tmp_path):
         assert not loop.failures(), f"HTTP 5xx or failed requests: {figures}"
         assert Project(project).parameters()["maintenance"] is False
         assert logged_in(server.url, True).open("customers", limit=3), figures
+
+
+def test_jam_70_a_stuck_maintenance_flag_needs_a_restart_and_jam_params_says_so(tmp_path):
+    """What the live window avoids, measured: a 7.0.120 process that read the flag answers
+    HTTP 500 to everything, still after the flag is cleared, until it restarts."""
+    jam = J70
+    demo = projects.copy_demo(tmp_path / "demo", jam)
+    with JamServer(demo, jam=jam) as server:
+        client = server.client()
+        assert client.status("load") == RESPONSE
+        protocol.maintenance_on(demo, demo / "admin.sqlite")
+        seen = []
+        for unused in range(3):
+            try:
+                seen.append(client.status("load"))
+            except urllib.error.HTTPError as exc:
+                seen.append(exc.code)
+        assert seen[1:] == [500, 500], seen
+        cleared = run_module("jampy.deploy.jam_params", {
+            "project_path": str(demo), "reset_maintenance": True}, python=jam.python(),
+            expected_warnings=[r"restart the application"])
+        assert cleared["changed"] and "HTTP 500 until they restart" in cleared["_output"]
+        with pytest.raises(urllib.error.HTTPError, match="500"):
+            client.status("load")
+        server.stop()
+        server.start()
+        assert server.client().status("load") == RESPONSE
