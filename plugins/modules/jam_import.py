@@ -228,9 +228,9 @@ maintenance:
   choices: [flag, live]
 deferred:
   description:
-    - Jam.py 7.x - the drops (columns, tables, sequences) run after the processes were told
-      to reload, because the old metadata still used them; their statements are the last
-      ones in C(statements). Empty on 5.x.
+    - Jam.py 7.x - the drops (columns, tables, sequences, SQLite table rebuilds that only
+      drop) run after the processes were told to reload, because the old metadata still
+      used them; their statements are the last ones in C(statements). Empty on 5.x.
   returned: always
   type: list
   elements: str

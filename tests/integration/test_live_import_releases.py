@@ -65,10 +65,24 @@ def import_while_serving(server, project, zip_path, jam):
     return result, loop, seconds
 
 
-def test_jam_70_serves_through_imports_that_add_and_remove(demo_zips, pg_database, tmp_path):
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database(request):
+    """A PostgreSQL database for a new project, or None: the demo's own SQLite database
+    (its rows included; SQLite drops a column by rebuilding the table)."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("pg_database")
+
+
+def test_jam_70_serves_through_imports_that_add_and_remove(demo_zips, database, tmp_path):
     jam = J70
     base, more = demo_zips(jam)
-    project = variants.serving_project(tmp_path / "target", jam, pg_database, base)
+    if database is None:
+        project = projects.copy_demo(tmp_path / "target", jam)
+        run_module("jampy.deploy.jam_params", {"project_path": str(project), "safe_mode": True},
+                   python=jam.python())
+    else:
+        project = variants.serving_project(tmp_path / "target", jam, database, base)
     with JamServer(project, jam=jam) as server:
         added, loop, seconds = import_while_serving(server, project, more, jam)
         figures = f"import {seconds:.1f} s; requests {loop.figures()}"
@@ -81,8 +95,8 @@ def test_jam_70_serves_through_imports_that_add_and_remove(demo_zips, pg_databas
         client = logged_in(server.url, jam.major >= 7)
         assert NEW_FIELD in client.item("customers").field_names, figures
         variants.insert_customer(project, "gold")  # harness apply speaks 5.x; the read is 7.0's
-        assert [r[NEW_FIELD] for r in client.open("customers", fields=["id", NEW_FIELD])] == \
-            ["gold"]
+        assert "gold" in [r[NEW_FIELD] for r in client.open("customers",
+                                                            fields=["id", NEW_FIELD])]
         assert added["restart_needed"] and "privileges" in added["restart_reasons"][0], added
         server.stop()
         server.start()

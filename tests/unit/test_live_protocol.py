@@ -17,7 +17,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model i
     Column, Schema, Table)
 from tests.conftest import JAM70
 
-POSTGRESQL = 3
+SQLITE, POSTGRESQL = 1, 3
 
 
 def table(name, item_id, *columns):
@@ -26,11 +26,11 @@ def table(name, item_id, *columns):
     return Table(name, cols, item_id=item_id)
 
 
-def split(old_tables, new_tables):
-    old = Schema(POSTGRESQL, {t.name: t for t in old_tables})
-    new = Schema(POSTGRESQL, {t.name: t for t in new_tables})
-    steps = schema_steps(old, new, dialect_for(POSTGRESQL))
-    return deferred.split(render_plan(Plan(steps, [], old, new), POSTGRESQL))
+def split(old_tables, new_tables, db_type=POSTGRESQL):
+    old = Schema(db_type, {t.name: t for t in old_tables})
+    new = Schema(db_type, {t.name: t for t in new_tables})
+    steps = schema_steps(old, new, dialect_for(db_type))
+    return deferred.split(render_plan(Plan(steps, [], old, new), db_type))
 
 
 def test_drops_of_columns_and_tables_wait_and_the_rest_runs_now():
@@ -39,8 +39,8 @@ def test_drops_of_columns_and_tables_wait_and_the_rest_runs_now():
         [table("customers", 1, ("name", 12), ("loyalty", 13))])
     assert [step.describe() for step, sqls in now] == [
         "add column customers.loyalty VARCHAR(20)"]
-    assert [(e["what"], e["table"], e["name"]) for e in later] == [
-        ("table", None, "regions"), ("column", "customers", "fax")]
+    assert [e["leaves"] for e in later] == [
+        [["table", None, "regions"]], [["column", "customers", "fax"]]]
     assert all(e["sql"] for e in later)
     assert deferred.pending(Unexpected("column", "fax", "customers"), later)
     assert not deferred.pending(Unexpected("column", "name", "customers"), later)
@@ -52,6 +52,18 @@ def test_a_drop_whose_name_the_plan_creates_again_runs_in_place():
     assert [step.describe() for step, sqls in now] == [
         "drop column customers.code", "add column customers.code VARCHAR(20)"]
     assert later == []
+
+
+def test_a_sqlite_rebuild_waits_when_it_only_drops_and_runs_in_place_otherwise():
+    customers = table("customers", 1, ("fax", 11), ("name", 12))
+    now, later = split([customers], [table("customers", 1, ("name", 12))], SQLITE)
+    assert now == [] and [e["describe"] for e in later] == [
+        "rebuild table customers (move and copy)"]
+    assert later[0]["leaves"] == [["column", "customers", "fax"]]
+    now, later = split([customers], [table("customers", 1, ("fax", 11), ("title", 12))],
+                       SQLITE)
+    assert [step.describe() for step, sqls in now] == [
+        "rebuild table customers (move and copy)"] and later == []
 
 
 def project_with_marker(tmp_path, marker):

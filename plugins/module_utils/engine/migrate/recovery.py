@@ -123,20 +123,11 @@ def _drop_deferred(project, entry, engine_factory):
     try:
         with engine.begin() as conn:
             live = reflect_schema(conn, entry["db_type"])
-            left = [e for e in entries if _still_there(e, live)]
+            left = [e for e in entries if deferred.still_there(e, live)]
             deferred.drop(conn, left)
     finally:
         engine.dispose()
     return [f"deferred drops done: {', '.join(e['describe'] for e in left) or 'none left'}"]
-
-
-def _still_there(entry, schema):
-    if entry["what"] == "sequence":
-        return entry["name"] in schema.sequences
-    if entry["what"] == "table":
-        return entry["name"] in schema.tables
-    table = schema.tables.get(entry["table"])
-    return table is not None and entry["name"] in {c.name for c in table.columns}
 
 
 def _log(project, result, lines):
