@@ -44,6 +44,10 @@ def test_drops_of_columns_and_tables_wait_and_the_rest_runs_now():
     assert all(e["sql"] for e in later)
     assert deferred.pending(Unexpected("column", "fax", "customers"), later)
     assert not deferred.pending(Unexpected("column", "name", "customers"), later)
+    before = Schema(POSTGRESQL, {"customers": table("customers", 1, ("fax", 11))})
+    after = Schema(POSTGRESQL, {"customers": table("customers", 1)})
+    assert deferred.still_there(later[1], before) and not deferred.still_there(later[1], after)
+    assert not deferred.still_there(later[0], before)
 
 
 def test_a_drop_whose_name_the_plan_creates_again_runs_in_place():

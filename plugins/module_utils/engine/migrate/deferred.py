@@ -79,8 +79,9 @@ def still_there(entry, schema):
         if what == "table" and name in schema.tables:
             return True
         found = schema.tables.get(table)
-        if what == "column" and found is not None and \
-                name in {c.name for c in found.columns}:
+        if found is not None and name in {o.name for o in (
+                found.columns if what == "column" else
+                found.indexes if what == "index" else found.foreign_keys)}:
             return True
     return False
 
