@@ -29,8 +29,9 @@ description:
     and parameters. Accounts (SYS_USERS) stay the target's unless I(users=copy). Refuses
     when source and target are the same database, by their settings or because the
     servers show it (two names for one server). The target holds the import lock, and is
-    in maintenance from the first write on; a run that finds nothing to change leaves it
-    alone.
+    in maintenance from the first write on (not a Jam.py 7.x target, whose processes
+    would answer HTTP 500 until restarted once they read the maintenance flag; they keep
+    serving during the copy); a run that finds nothing to change leaves it alone.
   - Excluding an item also excludes the items that refer to it (lookups, details), named
     in I(notes).
   - Verifies and reports - row counts source against target, orphaned lookups, sequences

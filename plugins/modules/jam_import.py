@@ -22,6 +22,14 @@ description:
     (PostgreSQL and SQLite roll both back on any error, admin.sqlite byte-identical), the
     files, a C(logs/import_<time>.log) in Jam.py's format, then maintenance off and the
     version bumps that make every process reload the new items without a restart.
+  - On a Jam.py 7.x project (its admin.sqlite has 7.0's layout) the maintenance flag is
+    never set - a Jam.py 7.0 process that reads it answers HTTP 500 to every request until
+    it restarts. The processes keep serving the old metadata while the new columns and
+    tables are added, then one admin.sqlite transaction clears the flag and bumps the
+    versions, and every process reloads at its next request; columns and tables only the
+    old metadata used are dropped after that (C(deferred)). The counters are checked again
+    about a second later and set past what a starting process wrote back. No import delay
+    is waited. C(maintenance) says which way was taken.
   - An import interrupted earlier (its process killed, the host down) is finished first -
     rolled back, or rolled forward when the database had committed - from the journal it
     keeps in C(locks/) (C(recovered) says what was done).
@@ -77,6 +85,7 @@ options:
         that requests in flight finish.
       - Default is the project's own Import delay parameter (not applied to a project
         without tables yet, a first deployment, where nothing is in flight).
+      - Not applied to a Jam.py 7.x project, which is never put under maintenance.
     type: int
   lock_timeout:
     description:
@@ -246,14 +255,41 @@ recovered:
   elements: str
 restart_needed:
   description:
-    - Whether privileges or roles changed. Running Jam.py processes keep each role's
-      privileges in memory until they restart, so new items stay forbidden to logged-in
-      users (safe mode) until the application restarts (for mod_wsgi, touch C(wsgi.py)).
-      The migrate role does that.
+    - Whether the application's processes must restart for the import to apply fully
+      (C(restart_reasons) says why; for mod_wsgi, touch C(wsgi.py)). The migrate role does
+      that.
   returned: always
   type: bool
+restart_reasons:
+  description:
+    - Why a restart is needed, one sentence each - privileges or roles changed (running
+      Jam.py processes keep each role's privileges in memory until they restart, so new
+      items stay forbidden to logged-in users in safe mode), or on Jam.py 7.x the
+      maintenance flag was already set before the import (a process that read it answers
+      HTTP 500 until it restarts; the import cleared the flag). Empty when none is needed.
+  returned: always
+  type: list
+  elements: str
+maintenance:
+  description:
+    - How running processes were told about the import - C(flag) (Jam.py 5.x, they
+      answered "under maintenance" during it) or C(live) (Jam.py 7.x, no maintenance flag;
+      they served the old metadata until the version bump). Set by the plan, also in check
+      mode.
+  returned: always
+  type: str
+  choices: [flag, live]
+deferred:
+  description:
+    - Jam.py 7.x - the drops (columns, tables, sequences, SQLite table rebuilds that only
+      drop) run after the processes were told to reload, because the old metadata still
+      used them; their statements are the last ones in C(statements). Empty on 5.x.
+  returned: always
+  type: list
+  elements: str
+  sample: ["drop column demo_customers.loyalty"]
 seconds:
-  description: Seconds spent per phase (lock, plan, connect, maintenance, import_delay, database, admin, files).
+  description: Seconds spent per phase (lock, plan, connect, maintenance, import_delay, database, admin, files, deferred).
   returned: always
   type: dict
   sample: {"lock": 0.0, "plan": 0.18, "connect": 0.01, "maintenance": 0.01, "database": 0.56, "admin": 0.01, "files": 0.0}
@@ -345,6 +381,8 @@ def main():
                   files=result.files, seconds=result.seconds, drift=result.drift,
                   data_loss=result.data_loss, omissions=result.omissions,
                   restart_needed=result.restart_needed,
+                  restart_reasons=result.restart_reasons, maintenance=result.maintenance,
+                  deferred=result.deferred,
                   recovered=result.recovered, rehearsal=result.rehearsal)
     if result.omissions:
         output["msg"] = (f"{len(result.omissions)} known Jam.py omissions in the database "

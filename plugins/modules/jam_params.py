@@ -117,6 +117,9 @@ options:
       - When an import's journal is left (its process died), the import is finished first -
         rolled back, or rolled forward when the database had committed - so the project
         ends in the old or the new state, never between.
+      - On a Jam.py 7.x project a process that read the flag answers HTTP 500 to every
+        request until it restarts, also once the flag is cleared; the module warns to
+        restart the application.
     type: bool
     default: false
 seealso:
@@ -163,6 +166,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.admin.settings import (
     apply_settings, plan_settings)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam import params
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import LAYOUT_70
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 from ansible_collections.jampy.deploy.plugins.module_utils.module_base import (
     project_argument_spec, run_or_fail)
@@ -188,6 +192,10 @@ def main():
     def run():
         project = Project(module.params["project_path"])
         changes = plan_settings(project, desired, module.params["reset_maintenance"])
+        if (changes.get("maintenance") or (None,))[0] and project.layout == LAYOUT_70:
+            module.warn("the maintenance flag was set on a Jam.py 7.x project: processes that "
+                        "read it answer HTTP 500 until they restart; restart the application "
+                        "(for mod_wsgi, touch wsgi.py)")
         versions = {} if module.check_mode or not changes else apply_settings(project, changes)
         current = project.parameters()
         after = {name: current[name]

@@ -1,12 +1,13 @@
 """An import or a data refresh that stops at a given progress line and waits to be killed
 (kill -9).
 
-    python -m tests.harness.kill_import import <project> <zip> <line prefix>
+    python -m tests.harness.kill_import import <project> <zip> <line prefix> [options JSON]
     python -m tests.harness.kill_import refresh <target project> <source project> <line prefix>
 
 Prints the progress lines; on the first one starting with the prefix it prints "PAUSED"
 and blocks reading stdin, so the test can SIGKILL it at exactly that point.
 """
+import json
 import os
 import signal
 import subprocess
@@ -23,12 +24,13 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.refresh.run im
 REPO = Path(__file__).resolve().parents[2]
 
 
-def kill_at(project, other, prefix, kind="import"):
+def kill_at(project, other, prefix, kind="import", options=None):
     """Run an import of the zip ``other`` (or a refresh from the project ``other``) in a
-    child process and kill -9 it at its first progress line starting with ``prefix``."""
+    child process and kill -9 it at its first progress line starting with ``prefix``;
+    ``options``: more ImportOptions of the import."""
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.harness.kill_import", kind, str(project), str(other),
-         prefix],
+         prefix, json.dumps(options or {})],
         cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         env=dict(os.environ, PYTHONPATH=f"{REPO / '.cache' / 'collections'}:{REPO}"))
     lines = []
@@ -42,7 +44,7 @@ def kill_at(project, other, prefix, kind="import"):
     return lines
 
 
-def main(kind, project, other, prefix):
+def main(kind, project, other, prefix, options="{}"):
     def report(line):
         print(line, flush=True)
         if line.startswith(prefix):
@@ -50,7 +52,8 @@ def main(kind, project, other, prefix):
             sys.stdin.read(1)
 
     if kind == "import":
-        run_import(project, other, ImportOptions(import_delay=0), report=report)
+        run_import(project, other, ImportOptions(import_delay=0, **json.loads(options)),
+                   report=report)
     else:
         run_refresh(project, other, RefreshOptions(batch_size=500), report=report)
     print("FINISHED", flush=True)

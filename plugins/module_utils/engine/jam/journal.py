@@ -20,7 +20,9 @@ JOURNAL = "jampy-import.journal"
 REFRESH = "jampy-refresh.journal"
 ARCHIVE = "jampy-import.zip"
 # In order. Before "commit" the database has nothing committed; from "files" on it has.
-PHASES = ("maintenance", "database", "admin", "commit", "files")
+# "maintenance" is the window opened (without the flag on Jam.py 7.x); "contract": the new
+# metadata is in force and only the deferred drops (``deferred``) are left.
+PHASES = ("maintenance", "database", "admin", "commit", "files", "contract")
 
 
 def _path(project_path, name):
@@ -44,12 +46,15 @@ def read(project_path):
 
 
 class ImportJournal:
-    """The journal of one import of ``archive_path`` into a ``db_type`` database."""
+    """The journal of one import of ``archive_path`` into a ``db_type`` database;
+    ``deferred``: the drops it leaves until running processes have the new metadata
+    (``migrate.deferred``, as dicts)."""
 
-    def __init__(self, project_path, archive_path=None, db_type=None):
+    def __init__(self, project_path, archive_path=None, db_type=None, deferred=()):
         self.project_path = project_path
         self.archive_path = archive_path
         self.db_type = db_type
+        self.deferred = deferred
         self.entry = {}
 
     def begin(self):
@@ -57,7 +62,8 @@ class ImportJournal:
         copy_file(self.archive_path, _path(self.project_path, ARCHIVE), self.project_path,
                   0o600)
         self.entry = {**_entry(), "db_type": self.db_type,
-                      "archive": os.path.abspath(str(self.archive_path))}
+                      "archive": os.path.abspath(str(self.archive_path)),
+                      "deferred": list(self.deferred)}
         self.phase("maintenance")
 
     def phase(self, name):

@@ -4,6 +4,11 @@ read and check → plan (before any maintenance window) → maintenance on → i
 DDL and admin.sqlite as one unit where the database allows → files → log → maintenance
 off with version bumps. An empty plan changes nothing at all: no maintenance window, no
 version bump, no log. The caller holds the import lock (``run.run_import``).
+
+The project's Jam.py line decides how the window is announced (``jam.protocol``): 5.x
+processes answer "under maintenance" while the flag is set; 7.x processes would break on
+it, so they keep serving the old metadata without a flag and without an import delay,
+and the drops they could still need wait until after the bump (``deferred``).
 """
 import datetime
 import gc
@@ -21,8 +26,8 @@ from ..errors import JamDeployError
 from ..files import copy_like
 from ..jam.import_log import ImportLog
 from ..jam.journal import ImportJournal
-from ..jam.protocol import MaintenanceWindow
-from . import guards, incoming, omissions
+from ..jam.protocol import FLAG, LIVE, MaintenanceWindow, maintenance_flag, window_mode
+from . import deferred, guards, incoming, omissions
 from .admin_changes import admin_statements
 from .backup import back_up
 from .incoming_files import IncomingFiles
@@ -90,10 +95,12 @@ class ImportResult:
     progress: list = field(default_factory=list)
     drift: list = field(default_factory=list)        # live schema vs current metadata
     omissions: list = field(default_factory=list)    # Jam.py's known omissions, readable
-    # Running Jam.py processes cache each role's privileges until they restart (only the
-    # process that runs an import drops its cache), so new or changed privileges need a
-    # restart of the application's processes to apply.
-    restart_needed: bool = False
+    # How running processes were told (jam.protocol FLAG or LIVE) and the drops LIVE left
+    # until they had the new metadata.
+    maintenance: str = None
+    deferred: list = field(default_factory=list)
+    # Why the application's processes must restart (empty: they need not).
+    restart_reasons: list = field(default_factory=list)
     recovered: list = field(default_factory=list)   # what finishing an interrupted import did
     rehearsal: str = None                            # "passed" or why it was skipped
     data_loss: list = field(default_factory=list)    # what the plan would destroy
@@ -101,6 +108,11 @@ class ImportResult:
     backup: dict = field(default_factory=dict)       # folder and restore hint
     project_path: str = None
     schemas: tuple = ()                              # (current, desired) model.Schema
+
+    @property
+    def restart_needed(self):
+        """Whether the application's processes must restart for the import to apply."""
+        return bool(self.restart_reasons)
 
 
 class Clock:
@@ -192,6 +204,7 @@ class Importer:
                                        self.options.replace_retyped_items)
         self.desired = incoming.prepare(self.archive.metadata, self.current, self.dialect.code)
         self.soft_deleted = project.soft_deleted_counts()
+        self.mode = window_mode(project.layout)
         plan = build_plan(self.current, self.desired, self.dialect.code, self.soft_deleted,
                           replaced=self.retyped)
         self.incoming_files = IncomingFiles(self.archive)
@@ -200,20 +213,35 @@ class Importer:
         generated = () if plan.admin else _generated_files(self.desired.task_item())
         self.file_changes = self.incoming_files.changed(project.path, generated)
         self.result.warnings.extend(self.archive.warnings)
+        if self.mode == LIVE and project.parameters()["debugging"]:
+            self.result.warnings.append(
+                "Debugging is on: Jam.py 7.x answers HTTP 500 instead of an error message "
+                "to a request that fails while the import switches the metadata; turn it "
+                "off in production (jampy.deploy.jam_params debugging: false)")
         self._use_plan(plan)
 
     def _use_plan(self, plan):
         self.plan = plan
         self.rendered = render_plan(plan, self.dialect.code)
+        self.deferred = []
+        if self.mode == LIVE and self.options.schema:
+            self.rendered, self.deferred = deferred.split(self.rendered)
         self.admin_sql = admin_statements(plan.admin, self.project.columns)
         result = self.result
         result.plan = plan.summary()
         result.plan["files"] = len(self.file_changes)
-        result.statements = [sql for step, sqls in self.rendered for sql in sqls]
+        result.statements = [sql for step, sqls in self.rendered for sql in sqls] + [
+            sql for entry in self.deferred for sql in entry["sql"]]
+        result.maintenance = self.mode
+        result.deferred = [entry["describe"] for entry in self.deferred]
         result.admin_changes = [c.describe() for c in plan.admin]
         result.files = self.file_changes
         result.changed = not plan.empty or bool(self.file_changes)
-        result.restart_needed = any(c.table in _CACHED_BY_PROCESSES for c in plan.admin)
+        # Running processes cache each role's privileges until they restart (only the
+        # process that runs an import drops its cache).
+        result.restart_reasons = [
+            "privileges or roles changed: running Jam.py processes keep the old ones until "
+            "they restart"] if any(c.table in _CACHED_BY_PROCESSES for c in plan.admin) else []
         result.schemas = (plan.current_schema, plan.desired_schema)
 
     def _remove_files(self):
@@ -224,7 +252,8 @@ class Importer:
     def _connect(self):
         """The database engine, connected once now: an unreachable database fails the run
         before the site goes into maintenance."""
-        if not self.options.schema or not (self.rendered or self.options.repair_omissions):
+        if not self.options.schema or not (
+                self.rendered or self.deferred or self.options.repair_omissions):
             return None
         engine = self.engine_factory(self.project.connection())
         try:
@@ -280,6 +309,10 @@ class Importer:
         self.report(f"backup of {len(tables)} tables in {self.result.backup['folder']}")
 
     def _import_delay(self):
+        if self.mode == LIVE:
+            self.report("no import delay: Jam.py 7.x processes keep serving (no maintenance "
+                        "flag) until the new metadata is in force")
+            return 0
         delay = self.options.import_delay
         if delay is None:
             delay = self.project.parameters()["import_delay"]
@@ -292,12 +325,18 @@ class Importer:
         project, result = self.project, self.result
         log = ImportLog(project.path, project.parameters()["language"])
         delay = self._import_delay()
-        journal = ImportJournal(project.path, self.archive_path, self.dialect.code)
-        window = MaintenanceWindow(project.path, project.admin_path, journal)
+        journal = ImportJournal(project.path, self.archive_path, self.dialect.code,
+                                self.deferred)
+        window = MaintenanceWindow(project.path, project.admin_path, journal, self.mode)
+        if self.mode == LIVE and maintenance_flag(project.admin_path):
+            result.restart_reasons.append(
+                "the maintenance flag was set before this import (a Jam.py 7.x process that "
+                "read it answers HTTP 500 until it restarts); the import cleared it")
         try:
             with self.clock.phase("maintenance"):
                 window.open()
-            self.report("maintenance on")
+            self.report("maintenance on" if self.mode == FLAG else
+                        "import window open without the maintenance flag (Jam.py 7.x)")
             for key in ("import_reading_data", "import_checking_integrity", "import_analyzing"):
                 log.progress(key)
             if delay:
@@ -329,10 +368,41 @@ class Importer:
             with self.clock.phase("maintenance"):
                 result.versions = window.close(
                     success=self.committed,
-                    keep_journal=self.committed and not self.files_copied)
-            self.report("maintenance off")
-            result.log_file = str(log.write(self._outcome(), datetime.datetime.now()))
-            result.progress = log.lines
+                    keep_journal=self.committed and not (self.files_copied and
+                                                         not self.deferred))
+            self.report(self._closed(window))
+            try:
+                if self.committed and self.files_copied and self.deferred:
+                    self._drop_deferred(engine, log, journal)
+            finally:
+                result.log_file = str(log.write(self._outcome(), datetime.datetime.now()))
+                result.progress = log.lines
+
+    def _closed(self, window):
+        """The progress line of the window's end."""
+        if self.mode == FLAG:
+            return "maintenance off"
+        if not self.committed:
+            return "import window closed: the old metadata stays in force"
+        repaired = f" (counters repaired {window.repairs} times)" if window.repairs else ""
+        return f"new metadata in force: versions bumped{repaired}"
+
+    def _drop_deferred(self, engine, log, journal):
+        """The drops the old metadata needed, now that processes reload the new one."""
+        journal.phase("contract")
+        self.report(f"dropping what only the old metadata used: {', '.join(self.result.deferred)}")
+        with self.clock.phase("deferred"), engine.begin() as conn:
+            try:
+                deferred.drop(conn, self.deferred, lambda sql: (
+                    log.sql(sql), self.result.executed.append(sql)))
+            except Exception as exc:  # the driver's error; the journal retries next run
+                message = (f"the new metadata is in force but dropping what it no longer "
+                           f"uses failed ({str(getattr(exc, 'orig', exc)).strip()}); the "
+                           "next import (or jam_params reset_maintenance) retries the drops")
+                log.error(message)
+                raise ImportFailed(message, self.result) from None
+        journal.end()
+        self.report("dropped")
 
     def _outcome(self):
         if not self.committed:

@@ -20,7 +20,7 @@ from ..jam.project import Project
 from ..schema.compare import differences
 from ..schema.derive import schema_from_metadata
 from ..schema.reflect import reflect_schema
-from . import omissions
+from . import deferred, omissions
 from .importer import Importer, ImportOptions
 from .incoming import prepare
 
@@ -41,7 +41,9 @@ def recover(project, engine_factory, report=lambda line: None):
     phase = entry.get("phase")
     backup = project.path / "_admin.sqlite"
     report(f"an import interrupted in phase {phase!r} (pid {entry.get('pid')}) is finished")
-    if phase in journal.PHASES[:3] or not os.path.exists(entry["archive_copy"]):
+    if phase == "contract":
+        done = _drop_deferred(project, entry, engine_factory)
+    elif phase in journal.PHASES[:3] or not os.path.exists(entry["archive_copy"]):
         done = _roll_back(project, backup, entry)
     elif _database_is_new(project, backup, entry, engine_factory):
         done = _roll_forward(project, backup, entry, engine_factory, report)
@@ -82,7 +84,8 @@ def _metadata_before(project, backup):
 
 def _database_is_new(project, backup, entry, engine_factory):
     """Whether the database committed: its live schema is the one the archive asks for,
-    Jam.py's known omissions apart (tables the import did not rebuild keep them)."""
+    Jam.py's known omissions (tables the import did not rebuild keep them) and the drops a
+    7.x import left for later apart."""
     if entry["phase"] == "files":
         return True  # journaled after the commit
     db_type = project.connection()["db_type"]
@@ -94,7 +97,9 @@ def _database_is_new(project, backup, entry, engine_factory):
             live = reflect_schema(conn, db_type)
     finally:
         engine.dispose()
-    found = differences(schema_from_metadata(desired, db_type), live)
+    pending = entry.get("deferred") or []
+    found = [d for d in differences(schema_from_metadata(desired, db_type), live)
+             if not deferred.pending(d, pending)]
     return not omissions.recognise(found, omissions.Context.of(desired, dialect_for(db_type)))[1]
 
 
@@ -109,7 +114,25 @@ def _roll_forward(project, backup, entry, engine_factory, report):
                         engine_factory, report)
     if not finisher.run().changed:  # admin.sqlite and files were already there
         protocol.maintenance_off(project.path, project.admin_path, success=True)
-    return ["rolled forward: the database had committed; admin.sqlite and files completed"]
+    return ["rolled forward: the database had committed; admin.sqlite and files completed"
+            ] + _drop_deferred(project, entry, engine_factory)
+
+
+def _drop_deferred(project, entry, engine_factory):
+    """The drops an import on Jam.py 7.x left until processes had the new metadata (those
+    already done are not in the database any more)."""
+    entries = entry.get("deferred") or []
+    if not entries:
+        return []
+    engine = engine_factory(project.connection())
+    try:
+        with engine.begin() as conn:
+            live = reflect_schema(conn, entry["db_type"])
+            left = [e for e in entries if deferred.still_there(e, live)]
+            deferred.drop(conn, left)
+    finally:
+        engine.dispose()
+    return [f"deferred drops done: {', '.join(e['describe'] for e in left) or 'none left'}"]
 
 
 def _log(project, result, lines):

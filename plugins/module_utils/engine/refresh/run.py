@@ -22,7 +22,7 @@ from ..files import write_text
 from ..jam.journal import RefreshJournal
 from ..jam.locks import METADATA_IMPORT, project_lock
 from ..jam.project import Connection, Project
-from ..jam.protocol import MaintenanceWindow
+from ..jam.protocol import MaintenanceWindow, window_mode
 from ..masking.masker import parse_rules
 from ..migrate.importer import ImportOptions
 from ..migrate.incoming import prepare
@@ -143,8 +143,9 @@ def run_refresh(target_path, source_path, options=None, engine_factory=create_en
         if check_mode:
             copy()
         else:
+            # Jam.py 7.x processes break on the maintenance flag: they keep serving.
             window = MaintenanceWindow(target.path, target.admin_path,
-                                       RefreshJournal(target.path))
+                                       RefreshJournal(target.path), window_mode(target.layout))
             with project_lock(target.path, METADATA_IMPORT, timeout=600,
                               note="refreshing data"), window:
                 result.notes += recover(target, engine_factory, report)
