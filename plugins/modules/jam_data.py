@@ -15,6 +15,8 @@ description:
   - Tables and columns are matched through both projects' metadata (item and field IDs),
     never by physical name alone. Unless I(import_metadata=false) the target's metadata is
     first brought to the source's with the import engine of M(jampy.deploy.jam_import).
+    Metadata that is not valid (the checks of M(jampy.deploy.jam_import)) is refused, the
+    source's and, with I(import_metadata=false), the target's, before anything changes.
   - Each table is synchronised in primary-key order, batch by batch, one transaction per
     batch, in foreign-key dependency order (lookups inside a cycle or a self-reference
     written in a second pass); only rows that differ are written, so a re-run that finds

@@ -6,6 +6,7 @@ and through the real Jam.py serving the staging data."""
 import hashlib
 import json
 import sqlite3
+from contextlib import closing
 
 import pytest
 from sqlalchemy import text
@@ -328,3 +329,23 @@ def test_the_same_database_is_recognised_on_the_server(kind):
     finally:
         server.drop(first)
         server.drop(second)
+
+
+def test_a_source_with_broken_metadata_is_refused_before_anything_changes(
+        production, target_project, tmp_path):
+    """The copy is planned from the source's metadata: a broken size is named, and the
+    target (admin.sqlite, database file) is as it was."""
+    prod, counts, prod_db = production
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "admin.sqlite").write_bytes((prod / "admin.sqlite").read_bytes())
+    with closing(sqlite3.connect(broken / "admin.sqlite")) as con, con:
+        con.execute("UPDATE SYS_FIELDS SET F_SIZE = -5 WHERE F_FIELD_NAME = 'name' AND "
+                    "OWNER_REC_ID = (SELECT ID FROM SYS_ITEMS WHERE F_ITEM_NAME = 'customers')")
+    staging = target_project("sqlite", "staging")
+    before = admin_digest(staging), sorted(p.name for p in staging.iterdir())
+    result = run_module("jampy.deploy.jam_data",
+                        {"project_path": str(staging), "source_project_path": str(broken)},
+                        expect_failure=True)
+    assert f"the source project {broken}" in result["msg"] and "size" in result["msg"]
+    assert (admin_digest(staging), sorted(p.name for p in staging.iterdir())) == before

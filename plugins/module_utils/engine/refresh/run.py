@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from ..archive.export import export_project
+from ..archive.validate import validate_metadata
 from ..db.connect import create_engine
 from ..db.quoting import sql_name
 from ..db.registry import dialect_for, supported_dialect
@@ -115,6 +116,12 @@ def run_refresh(target_path, source_path, options=None, engine_factory=create_en
     supported_dialect(src_conn["db_type"], "copying data from")
     same_database.check_settings(src_conn, tgt_conn)
     source_meta = source.metadata(for_import=True)
+    # Before anything changes: the copy is planned from this metadata (and the target's when
+    # its own is kept), so broken metadata must not get as far as the import's own check.
+    validate_metadata(source_meta, what=f"the source project {source.path}")
+    if not options.import_metadata:
+        validate_metadata(target.metadata(for_import=True),
+                          what=f"the target project {target.path}")
     if options.import_metadata:
         result.metadata = _import_metadata(target, source, engine_factory, check_mode, report)
         target = Project(target_path)
