@@ -21,7 +21,7 @@ test: venv collection jam services
 	bash scripts/test-stages.sh pytest molecule sanity lint
 
 pytest: venv collection jam
-	$(PY) -m pytest tests -n 2 --dist loadgroup
+	$(PY) -m pytest tests -n 2 --dist loadgroup --durations=15
 
 # Whole deployments on this host (needs root): see scripts/molecule.sh.
 molecule: venv collection jam services
