@@ -155,7 +155,6 @@ class JamEnv:
         return result
 
 
-
 class InstalledJamEnv(JamEnv):
     """A release installed in a venv of its own (a deployed project's, a copy changed by
     Jam.py's scripts): its Python and scripts instead of the cached venv's."""
@@ -166,6 +165,7 @@ class InstalledJamEnv(JamEnv):
 
     def python(self):
         return str(self.venv / "bin" / "python")
+
 
 def _safe_extract(tar, dest):
     """Extract regular files and folders only, inside ``dest`` (Python 3.11.2 has no

@@ -177,8 +177,9 @@ def test_names_belong_to_the_metadata_once_the_project_is_completed(tmp_path):
             "db_type": "sqlite", "database": "shop.sqlite"}
     assert run_module("jampy.deploy.jam_project", args)["changed"]
     imported = {**args, "name": "Shop of development"}
-    with closing(sqlite3.connect(project / "admin.sqlite")) as con, con:
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con:
         con.execute("UPDATE SYS_ITEMS SET F_NAME = ? WHERE TYPE_ID = 5", (imported["name"],))
+        con.commit()
     before = sha(project / "admin.sqlite")
     assert not run_module("jampy.deploy.jam_project", args)["changed"]
     assert sha(project / "admin.sqlite") == before

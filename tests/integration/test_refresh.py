@@ -339,9 +339,10 @@ def test_a_source_with_broken_metadata_is_refused_before_anything_changes(
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "admin.sqlite").write_bytes((prod / "admin.sqlite").read_bytes())
-    with closing(sqlite3.connect(broken / "admin.sqlite")) as con, con:
+    with closing(sqlite3.connect(broken / "admin.sqlite")) as con:
         con.execute("UPDATE SYS_FIELDS SET F_SIZE = -5 WHERE F_FIELD_NAME = 'name' AND "
                     "OWNER_REC_ID = (SELECT ID FROM SYS_ITEMS WHERE F_ITEM_NAME = 'customers')")
+        con.commit()
     staging = target_project("sqlite", "staging")
     before = admin_digest(staging), sorted(p.name for p in staging.iterdir())
     result = run_module("jampy.deploy.jam_data",
