@@ -257,10 +257,10 @@ summary:
                       "tables": {"added": 1, "changed": 1}}}
 msg:
   description:
-    - The import in one line - C(would add 1 item, 2 fields; 3 SQL statements) in check
+    - "The import in one line - C(would add 1 item, 2 fields; 3 SQL statements) in check
       mode, C(imported: added 1 item, 2 fields; 3 SQL statements, 12 admin.sqlite changes)
       after a real one, C(nothing to import) when the zip changes nothing; known Jam.py
-      omissions found are counted at the end.
+      omissions found are counted at the end."
   returned: always
   type: str
   sample: "would add 1 item, 1 field; rename 1 field; change 1 field, 1 table; 6 SQL statements, 9 admin.sqlite changes"

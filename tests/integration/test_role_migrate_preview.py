@@ -40,13 +40,16 @@ def write_book(tmp_path, project, zip_path, **extra):
 
 
 def results(book, *args, check=True):
-    """{task name: localhost's result} of a run with the JSON callback, and the run."""
-    proc = run_playbook(book, *args, check=check, env=JSON_OUTPUT)
+    """{task name: localhost's result} of a run with the JSON callback."""
+    return parse(run_playbook(book, *args, check=check, env=JSON_OUTPUT))
+
+
+def parse(proc):
+    """{task name: localhost's result} of a run's JSON output."""
     report = json.loads(proc.stdout)
-    found = {task["task"]["name"].rpartition(" : ")[2]: task["hosts"]["localhost"]
-             for play in report["plays"] for task in play["tasks"]
-             if "localhost" in task["hosts"]}
-    return found, proc
+    return {task["task"]["name"].rpartition(" : ")[2]: task["hosts"]["localhost"]
+            for play in report["plays"] for task in play["tasks"]
+            if "localhost" in task["hosts"]}
 
 
 def live_schema(project):
@@ -84,7 +87,7 @@ def test_live_preview_shows_what_the_real_run_does(kind, target_project, shop_ve
     # First use: nothing staged yet, a project without tables.
     before = state(project, staging)
     book = write_book(tmp_path, project, first)
-    preview, _ = results(book, "--check")
+    preview = results(book, "--check")
     assert state(project, staging) == before
     assert not any(".zip" in name for name in before["files"])
     planned = preview[IMPORT_TASK]
@@ -93,7 +96,7 @@ def test_live_preview_shows_what_the_real_run_does(kind, target_project, shop_ve
     assert "Customers (customers)" in planned["summary"]["items"]["added"]
     assert preview[REPORT_TASK]["msg"][0] == planned["msg"]
 
-    done, _ = results(book)
+    done = results(book)
     assert done[IMPORT_TASK]["executed"] == planned["statements"]
     assert done[IMPORT_TASK]["msg"].startswith("imported: added ")
 
@@ -106,17 +109,17 @@ def test_live_preview_shows_what_the_real_run_does(kind, target_project, shop_ve
     assert "would add 1 item" in shown.stdout, shown.stdout
     assert "Suppliers (suppliers)" in shown.stdout
     assert "Customers / Email (customers.mail), was email" in shown.stdout
-    preview, _ = results(book, "--check")
+    preview = results(book, "--check")
     assert state(project, staging) == before
     planned = preview[IMPORT_TASK]
     assert planned["summary"]["counts"]["items"]["added"] == 1, planned["summary"]
     assert planned["summary"]["counts"]["fields"]["renamed"] == 1
     assert any(t.upper() == "SHOP_SUPPLIERS" for t in planned["summary"]["tables"]["added"])
 
-    done, _ = results(book)
+    done = results(book)
     assert done[IMPORT_TASK]["executed"] == planned["statements"]
     assert done[IMPORT_TASK]["summary"] == planned["summary"]
-    again, _ = results(book, "--check")
+    again = results(book, "--check")
     assert again[IMPORT_TASK]["msg"] == "nothing to import" and not again[IMPORT_TASK]["changed"]
 
 
@@ -143,10 +146,11 @@ def test_data_loss_refused_until_the_role_allows_it(target_project, shop_version
     assert {k: v for k, v in after.items() if k != "staged"} == {
         k: v for k, v in before.items() if k != "staged"}
 
-    done, _ = results(write_book(tmp_path, project, dropped[1],
-                                 jampy_migrate_allow_data_loss=True))
+    done = results(write_book(tmp_path, project, dropped[1],
+                              jampy_migrate_allow_data_loss=True))
     assert done[IMPORT_TASK]["changed"]
-    assert done[IMPORT_TASK]["summary"]["fields"]["removed"] == ["Customers / Notes (customers.notes)"]
+    assert done[IMPORT_TASK]["summary"]["fields"]["removed"] == [
+        "Customers / Notes (customers.notes)"]
     columns = {c.name.upper() for c in live_schema(project).tables["SHOP_CUSTOMERS"].columns}
     assert "NOTES" not in columns and "NAME" in columns
 
@@ -156,7 +160,8 @@ def test_missing_project_name_is_refused_at_once(tmp_path):
     book.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False,
                                  "vars": {"jampy_migrate_zip": str(tmp_path / "shop.zip")},
                                  "roles": ["jampy.deploy.migrate"]}]))
-    found, proc = results(book, check=False)
+    proc = run_playbook(book, check=False, env=JSON_OUTPUT)
     assert proc.returncode != 0
+    found = parse(proc)
     assert list(found)[-1] == "Refuse a missing project name"
     assert found["Refuse a missing project name"]["msg"].startswith("jampy_project_name is required")

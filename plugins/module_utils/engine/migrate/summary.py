@@ -1,14 +1,22 @@
 """What an import changes, in Jam.py's terms: items, fields and indexes added, renamed,
 changed and removed (by caption and name, from the admin row changes of the plan), the
 tables its schema steps create, change and drop, and the whole in one line."""
+from typing import NamedTuple
+
 from .admin_changes import DELETE, INSERT, UPDATE
 from .steps import CreateTable, DropTable, RebuildTable
 
-# admin item → (summary key, singular noun, the field holding its name)
-_KINDS = {"sys_items": ("items", "item", "f_item_name"),
-          "sys_fields": ("fields", "field", "f_field_name"),
-          "sys_indices": ("indexes", "index", "f_index_name")}
-_NOUNS = [(key, noun) for key, noun, _ in _KINDS.values()] + [("tables", "table")]
+
+class _Kind(NamedTuple):
+    key: str          # in the summary
+    noun: str         # singular, in the one line
+    name_field: str   # its name (a change of it is a rename)
+
+
+_KINDS = {"sys_items": _Kind("items", "item", "f_item_name"),
+          "sys_fields": _Kind("fields", "field", "f_field_name"),
+          "sys_indices": _Kind("indexes", "index", "f_index_name")}
+_NOUNS = [(kind.key, kind.noun) for kind in _KINDS.values()] + [("tables", "table")]
 _PLURALS = {"item": "items", "field": "fields", "index": "indexes", "table": "tables"}
 _ACTIONS = (("added", "add"), ("renamed", "rename"), ("changed", "change"),
             ("removed", "remove"))
@@ -18,11 +26,11 @@ def summarize(plan, current, desired):
     """{items|fields|indexes|tables: {added|renamed|changed|removed: [label]}, counts:
     {same keys: {action: n}}} of a ``plan.Plan`` from ``current`` to ``desired``
     (Metadata); empty lists and keys left out."""
-    found = {key: {action: [] for action, _ in _ACTIONS} for key, _, _ in _KINDS.values()}
+    found = {kind.key: {past: [] for past, verb in _ACTIONS} for kind in _KINDS.values()}
     for change in plan.admin:
         if change.table not in _KINDS or change.kind not in (INSERT, UPDATE, DELETE):
             continue
-        key, _, name_field = _KINDS[change.table]
+        key, name_field = _KINDS[change.table].key, _KINDS[change.table].name_field
         source = current if change.kind == DELETE else desired
         row = source.tables[change.table].rows.get(change.row_id) or change.values
         label = _label(change.table, row, source, current)
