@@ -248,6 +248,31 @@ rehearsal:
   description: MySQL/MariaDB - C(passed), or why the rehearsal was skipped; null on other databases.
   returned: always
   type: str
+summary:
+  description:
+    - What the import changes (check mode - would change) in Jam.py's terms - C(items),
+      C(fields) and C(indexes) C(added), C(renamed) (with the name they had), C(changed)
+      (with the attributes that changed) and C(removed), by caption and name, and the
+      database C(tables) C(added), C(changed) and C(removed); then C(counts), the number of
+      each. Kinds and actions without any are left out.
+  returned: always
+  type: dict
+  sample: {"items": {"added": ["Suppliers (suppliers)"]},
+           "fields": {"added": ["Suppliers / Name (suppliers.name)"],
+                      "renamed": ["Customers / Mail (customers.mail), was email"],
+                      "changed": ["Customers / Name (customers.name): size"]},
+           "tables": {"added": ["SHOP_SUPPLIERS"], "changed": ["SHOP_CUSTOMERS"]},
+           "counts": {"items": {"added": 1}, "fields": {"added": 1, "renamed": 1, "changed": 1},
+                      "tables": {"added": 1, "changed": 1}}}
+msg:
+  description:
+    - "The import in one line - C(would add 1 item, 2 fields; 3 SQL statements) in check
+      mode, C(imported: added 1 item, 2 fields; 3 SQL statements, 12 admin.sqlite changes)
+      after a real one, C(nothing to import) when the zip changes nothing; known Jam.py
+      omissions found are counted at the end."
+  returned: always
+  type: str
+  sample: "would add 1 item, 1 field; rename 1 field; change 1 field, 1 table; 6 SQL statements, 9 admin.sqlite changes"
 recovered:
   description: What finishing an interrupted earlier import did (empty when there was none).
   returned: always
@@ -315,6 +340,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.releases i
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.importer import (
     ImportFailed, ImportOptions)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.run import run_import
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.summary import one_line
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model import (
     describe_schema)
 from ansible_collections.jampy.deploy.plugins.module_utils.module_base import (
@@ -382,11 +408,17 @@ def main():
                   data_loss=result.data_loss, omissions=result.omissions,
                   restart_needed=result.restart_needed,
                   restart_reasons=result.restart_reasons, maintenance=result.maintenance,
-                  deferred=result.deferred,
+                  deferred=result.deferred, summary=result.summary,
                   recovered=result.recovered, rehearsal=result.rehearsal)
+    # The statements this host sends (check mode: would send); the other hosts of a shared
+    # database send none.
+    sent = result.executed if not module.check_mode else (
+        result.statements if params["schema"] else [])
+    output["msg"] = one_line(result.summary, len(sent), len(result.admin_changes),
+                             len(result.files), module.check_mode)
     if result.omissions:
-        output["msg"] = (f"{len(result.omissions)} known Jam.py omissions in the database "
-                         "(not drift; see omissions)")
+        output["msg"] += (f"; {len(result.omissions)} known Jam.py omissions in the database "
+                          "(not drift; see omissions)")
     if result.log_file:
         output.update(log_file=result.log_file, progress=result.progress,
                       build_version=result.versions.get("build_version"),

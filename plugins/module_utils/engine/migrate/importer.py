@@ -34,6 +34,7 @@ from .incoming_files import IncomingFiles
 from .plan import build_plan, check_integrity
 from .rehearsal import rehearse
 from .render import render_plan
+from .summary import summarize
 from .steps import RebuildTable
 
 REPAIRED = " - repaired by this import"
@@ -88,6 +89,7 @@ class ImportResult:
     statements: list = field(default_factory=list)   # DDL, in order
     executed: list = field(default_factory=list)     # DDL actually sent
     admin_changes: list = field(default_factory=list)  # readable lines
+    summary: dict = field(default_factory=dict)      # summary.summarize
     files: list = field(default_factory=list)
     log_file: str = None
     versions: dict = field(default_factory=dict)
@@ -235,6 +237,7 @@ class Importer:
         result.maintenance = self.mode
         result.deferred = [entry["describe"] for entry in self.deferred]
         result.admin_changes = [c.describe() for c in plan.admin]
+        result.summary = summarize(plan, self.current, self.desired)
         result.files = self.file_changes
         result.changed = not plan.empty or bool(self.file_changes)
         # Running processes cache each role's privileges until they restart (only the
