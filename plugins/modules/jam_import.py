@@ -77,6 +77,10 @@ options:
         that requests in flight finish.
       - Default is the project's own Import delay parameter (not applied to a project
         without tables yet, a first deployment, where nothing is in flight).
+      - With a delay, the running Jam.py processes are told to load the new metadata
+        while the site is still under maintenance, and get up to 2 seconds (at most the
+        delay) to do so before it ends. Jam.py 5.4 rebuilds its task tree in place, and
+        requests served while it does meet an empty or half-built one.
     type: int
   lock_timeout:
     description:

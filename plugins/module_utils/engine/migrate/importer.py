@@ -32,6 +32,9 @@ from .render import render_plan
 from .steps import RebuildTable
 
 REPAIRED = " - repaired by this import"
+# Seconds running processes get, still in maintenance, to reload the imported metadata
+# (at most the import delay: none without one); see protocol.reload_under_maintenance.
+RELOAD_SECONDS = 2
 # Admin items a running Jam.py process reads once and keeps (privileges per role).
 _CACHED_BY_PROCESSES = ("sys_privileges", "sys_roles", "sys_field_privileges")
 
@@ -329,7 +332,8 @@ class Importer:
             with self.clock.phase("maintenance"):
                 result.versions = window.close(
                     success=self.committed,
-                    keep_journal=self.committed and not self.files_copied)
+                    keep_journal=self.committed and not self.files_copied,
+                    reload_seconds=min(delay, RELOAD_SECONDS))
             self.report("maintenance off")
             result.log_file = str(log.write(self._outcome(), datetime.datetime.now()))
             result.progress = log.lines
