@@ -262,7 +262,7 @@ def read_users(path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("url")
     parser.add_argument("item")
     parser.add_argument("users_file")
