@@ -194,6 +194,9 @@ def test_acknowledged_writes_survive_a_live_import_under_load(site):
     for phase in ("before", "after"):
         assert counts.get(phase, {}).get("insert served", 0) > CLIENTS, figures
     assert counts["during"].get("insert under maintenance", 0) > 0, figures
+    # The processes loaded the new metadata inside the window, not at users' requests after.
+    assert not [k for phase in ("during", "after") for k in counts.get(phase, {})
+                if k.endswith(load.LOADING)], figures
     assert 0 < summary["window_seconds"] < window + 2, figures
     assert window >= IMPORT_DELAY, figures
 
