@@ -85,6 +85,10 @@ options:
         that requests in flight finish.
       - Default is the project's own Import delay parameter (not applied to a project
         without tables yet, a first deployment, where nothing is in flight).
+      - With a delay (5.x), the running Jam.py processes are told to load the new metadata
+        while the site is still under maintenance, and get up to 2 seconds (at most the
+        delay) to do so before it ends. Jam.py 5.4 rebuilds its task tree in place, and
+        requests served while it does meet an empty or half-built one.
       - Not applied to a Jam.py 7.x project, which is never put under maintenance.
     type: int
   lock_timeout:

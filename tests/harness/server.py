@@ -354,7 +354,10 @@ class JamClient:
             answer = self.api(method, self.task_id, item.id, build_params(item))
             status = (answer.get("result") or {}).get("status")
             if status == MODIFIED and attempt == 1 and not answer.get("error"):
-                self.load(refresh=True)
+                # The page reloads; until a load succeeds (not during maintenance, say) the
+                # task tree is stale, though the answer brought the new modification.
+                self.info = None
+                self.load()
                 continue
             data = self._checked(answer, method, item.path)
             if isinstance(data, list) and len(data) > 1 and data[1]:

@@ -124,6 +124,17 @@ def maintenance_off(project_path, admin_path, success):
     return _bump(project_path, admin_path, "F_MAINTENANCE = 0", bump=bump)
 
 
+def reload_under_maintenance(project_path, admin_path):
+    """New metadata in force while maintenance stays on: each running process reloads the
+    task tree at its next request, which it answers "under maintenance". Jam.py 5.4 reloads
+    in place (``load_task`` empties ``task.items`` and rebuilds them) while the process's
+    other threads, which already read the new BUILD_VERSION, go on serving from that task:
+    out of maintenance their requests meet an empty or half-built tree (measured:
+    tests/integration/test_live_import_load.py); in maintenance they only answer status 7."""
+    return _bump(project_path, admin_path, "",
+                 bump=("F_PARAMS_VERSION", "F_BUILD_VERSION", "F_MODIFICATION"))
+
+
 def write_settings(project_path, admin_path, columns):
     """Store parameters ({column: value}); running processes re-read them at their next
     /api request (a new PARAMS_VERSION in the marker), without a restart."""
@@ -168,10 +179,16 @@ class MaintenanceWindow:
                 maintenance_on(self.project_path, self.admin_path)
             self.is_open = True
 
-    def close(self, success=False, keep_journal=False):
-        """End maintenance (``success``: running processes reload the metadata); the journal
-        ends too unless ``keep_journal`` (work left for recovery). Returns the version
-        counters."""
+    def close(self, success=False, keep_journal=False, reload_seconds=0):
+        """End maintenance (``success``: running processes reload the metadata, given
+        ``reload_seconds`` to do it still in maintenance - see ``reload_under_maintenance``;
+        a process that gets no request meanwhile reloads at its first one after); the
+        journal ends too unless ``keep_journal`` (work left for recovery). Returns the
+        version counters."""
+        if success and reload_seconds and self.mode == FLAG:
+            reload_under_maintenance(self.project_path, self.admin_path)
+            time.sleep(reload_seconds)
+            success = False  # the new build is announced already
         versions = maintenance_off(self.project_path, self.admin_path, success)
         self.is_open = False
         if success and self.mode == LIVE:

@@ -38,6 +38,9 @@ from .summary import summarize
 from .steps import RebuildTable
 
 REPAIRED = " - repaired by this import"
+# Seconds running processes get, still in maintenance, to reload the imported metadata
+# (at most the import delay: none without one); see protocol.reload_under_maintenance.
+RELOAD_SECONDS = 2
 # Admin items a running Jam.py process reads once and keeps (privileges per role).
 _CACHED_BY_PROCESSES = ("sys_privileges", "sys_roles", "sys_field_privileges")
 
@@ -372,7 +375,8 @@ class Importer:
                 result.versions = window.close(
                     success=self.committed,
                     keep_journal=self.committed and not (self.files_copied and
-                                                         not self.deferred))
+                                                         not self.deferred),
+                    reload_seconds=min(delay, RELOAD_SECONDS))
             self.report(self._closed(window))
             try:
                 if self.committed and self.files_copied and self.deferred:

@@ -1,0 +1,212 @@
+"""Users' writes under concurrent load while jam_import runs a live import.
+
+The shop app (tests/harness/apps.py) deployed from its export into a production project
+served by Apache/mod_wsgi (the role jampy.deploy.apache, an instance of this test's own,
+several daemon processes and threads), safe mode on. CLIENTS users, each logged in with an
+account of their own, insert, update and read customers continuously (tests/harness/
+load.py) while jam_import, through ansible-playbook, imports the next version of the app:
+a new field of customers and a new item. Every write acknowledged before, during or after
+the maintenance window must be there afterwards with its values; no request may get a
+server error or a refused connection; inside the window the site answers "under
+maintenance" (status 7). The figures (window length from the users' view and from
+jam_import's result, requests per outcome) are printed and go into docs/reliability.md.
+
+Bounded: CLIENTS threads, at most MAX_REQUESTS requests each and LOAD_SECONDS in all,
+loopback only. Parametrized over Jam.py releases (`jamenv.JamEnv`); 5.4.136, the
+reference, is the one whose live-import protocol (status 7 during the window) this
+asserts.
+"""
+import json
+import os
+import secrets
+import shutil
+import sys
+import threading
+import time
+
+import pytest
+
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.admin import accounts, settings
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import export
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.importer import (
+    ImportOptions)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.run import run_import
+from tests.harness import apache_instance, apps, databases, hosting, jamenv, load, projects, \
+    services
+from tests.harness.ansible_run import run_module, run_playbook
+from tests.harness.server import JamClient, JamStatusError, free_port
+
+pytestmark = [
+    pytest.mark.apache,
+    pytest.mark.xdist_group("apache"),
+    pytest.mark.skipif(os.geteuid() != 0 or not hosting.web_user_exists(),
+                       reason="the load test serves a project with Apache as root"),
+]
+
+CLIENTS = 20
+IMPORT_DELAY = 3          # seconds the window stays open before anything changes
+SETTLE = 3                # seconds of load before and after the import
+LOAD_SECONDS = 240        # hard bound on the whole load
+MAX_REQUESTS = 1500       # per user
+WSGI_PROCESSES, WSGI_THREADS = 2, 5
+NEW_FIELD, NEW_ITEM = "phone", "suppliers"
+NEXT_VERSION = [
+    apps.add_field("customers", NEW_FIELD, "Phone", size=40),
+    apps.add_item("catalogs", NEW_ITEM, "Suppliers", soft_delete=False,
+                  fields=[apps.field("name", "Name", size=60, required=True)]),
+]
+# Phases of jam_import's result that run with the site under maintenance.
+WINDOW_PHASES = ("maintenance", "import_delay", "database", "admin", "files")
+
+
+@pytest.fixture(scope="module")
+def app_versions(tmp_path_factory):
+    """Exports of the shop app (v1) and of its next version (v2), from a development project
+    on SQLite built with Jam.py's own Builder code."""
+    root = tmp_path_factory.mktemp("load-dev")
+    dev = projects.create_project(root / "shop")
+    apps.build(dev, [apps.complete(apps.sqlite_database()), *apps.SHOP_APP])
+    v1 = export.export_project(Project(dev), root / "v1.zip").dest
+    apps.build(dev, NEXT_VERSION)
+    v2 = export.export_project(Project(dev), root / "v2.zip").dest
+    return v1, v2
+
+
+def _database(kind, folder):
+    if kind == "sqlite":
+        return databases.ProjectDatabase(databases.SQLITE, str(folder / "shop.sqlite")), None
+    server = services.database_server(kind)
+    return server.create(), server
+
+
+def _accounts(project, count):
+    """``count`` users of the project's administrators' role, each with a random password."""
+    role = next(iter(accounts.roles(project).values()))
+    users = []
+    for number in range(count):
+        login, password = f"load{number:02d}", secrets.token_urlsafe(12)
+        accounts.apply_account(project, accounts.plan_account(
+            project, accounts.AccountSpec(login=login, role=str(role), password=password)))
+        users.append((login, password))
+    return users
+
+
+def _serve(project, jam, instance, port, workdir):
+    """The role jampy.deploy.apache for the project, in the Apache instance ``instance``."""
+    inventory = workdir / "inventory.json"
+    inventory.write_text(json.dumps({"all": {"hosts": {"localhost": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
+    play = [{"name": "Serve the shop", "hosts": "localhost", "gather_facts": False,
+             "vars": {"jampy_project_name": instance.name.removeprefix("jampy-"),
+                      "jampy_project_path": str(project), "jampy_venv_path": str(jam.venv),
+                      "jampy_apache_port": port, "jampy_apache_server_name": "localhost",
+                      "jampy_apache_instance": instance.name,
+                      "jampy_apache_wsgi_processes": WSGI_PROCESSES,
+                      "jampy_apache_wsgi_threads": WSGI_THREADS},
+             "roles": ["jampy.deploy.apache"]}]
+    book = workdir / "serve.json"
+    book.write_text(json.dumps(play))
+    run_playbook(book, "-i", str(inventory))
+
+
+@pytest.fixture
+def site(app_versions, tmp_path, request):
+    """(url, project, users, v2 zip): the shop v1 on the database ``request.param``, served
+    by Apache, safe mode on, CLIENTS accounts."""
+    kind, jam = request.param
+    services.apache()
+    jam.python()
+    folder = hosting.new_site("load")
+    db, server = _database(kind, folder)
+    instance = apache_instance.Instance(f"jampy-l{secrets.token_hex(2)}")
+    try:
+        project = projects.create_project(folder / "shop", jam)
+        apps.build(project, [apps.complete(db)], jam=jam)
+        run_import(project, app_versions[0], ImportOptions(import_delay=0))
+        proj = Project(project)
+        settings.apply_settings(proj, settings.plan_settings(proj, {"safe_mode": True}))
+        users = _accounts(proj, CLIENTS)
+        v2 = folder / "v2.zip"
+        shutil.copy(app_versions[1], v2)
+        for path in [folder, *folder.rglob("*")]:
+            shutil.chown(path, hosting.WEB_USER, hosting.WEB_USER)
+        port = free_port()
+        _serve(project, jam, instance, port, tmp_path)
+        yield f"http://127.0.0.1:{port}", project, users, v2
+    finally:
+        instance.remove()
+        hosting.remove_site(folder)
+        if server:
+            server.drop(db)
+
+
+def _live_import(project, v2):
+    """jam_import through ansible-playbook; its result and the seconds it took."""
+    time.sleep(SETTLE)  # load before the window
+    started = time.monotonic()
+    result = run_module("jampy.deploy.jam_import", {
+        "project_path": str(project), "src": str(v2), "import_delay": IMPORT_DELAY})
+    took = time.monotonic() - started
+    time.sleep(SETTLE)  # load after the window
+    return result, took
+
+
+def _logged_in(url, account, seconds=60):
+    """A user's client, once a (restarted) process answers: status 3 while it loads."""
+    deadline = time.monotonic() + seconds
+    while True:
+        client = JamClient(url)
+        try:
+            client._checked(client.login(*account), "login")
+            client.load()
+            return client
+        except JamStatusError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+RELEASES = [jamenv.REFERENCE]
+
+
+@pytest.mark.parametrize("site", [(kind, jam) for jam in RELEASES
+                                  for kind in ("postgresql", "sqlite")],
+                         ids=lambda p: f"{p[1]}-{p[0]}", indirect=True)
+def test_acknowledged_writes_survive_a_live_import_under_load(site):
+    url, project, users, v2 = site
+    report, (result, took) = load.run(
+        url, "customers", users, ["name", "email", NEW_FIELD], threading.Event(),
+        LOAD_SECONDS, MAX_REQUESTS, during=lambda: _live_import(project, v2))
+    summary = report.summary()
+    window = sum(result["seconds"].get(phase, 0) for phase in WINDOW_PHASES)
+    figures = (f"{CLIENTS} users, {summary['requests']} requests; window seen by the users "
+               f"{summary['window_seconds']} s, by jam_import {window:.2f} s "
+               f"(import delay {IMPORT_DELAY} s, jam_import {took:.1f} s in all, phases "
+               f"{result['seconds']}); answers {json.dumps(summary['counts'])}")
+    print(figures)
+    assert result["changed"], figures
+    assert summary["lost_count"] == 0, f"{summary['lost']}\n{figures}"
+    assert summary["problem_count"] == 0, f"{summary['problems']}\n{figures}"
+    counts = summary["counts"]
+    # Writes were acknowledged before, during (until the window opened for each process)
+    # and after the window; inside it the site answered "under maintenance".
+    for phase in ("before", "after"):
+        assert counts.get(phase, {}).get("insert served", 0) > CLIENTS, figures
+    assert counts["during"].get("insert under maintenance", 0) > 0, figures
+    # The processes loaded the new metadata inside the window, not at users' requests after.
+    assert not [k for phase in ("during", "after") for k in counts.get(phase, {})
+                if k.endswith(load.LOADING)], figures
+    assert 0 < summary["window_seconds"] < window + 2, figures
+    assert window >= IMPORT_DELAY, figures
+
+    # The new field and the new item are served to a user afterwards (the new item's
+    # privileges once the application restarted, as the migrate role does it).
+    if result["restart_needed"]:
+        (project / "wsgi.py").touch()
+    client = _logged_in(url, users[0])
+    stored = client.open("customers", where={f"{NEW_FIELD}__startwith": NEW_FIELD})
+    assert stored, f"no customer with a {NEW_FIELD} written after the import\n{figures}"
+    assert client.item(NEW_ITEM).field("name")
+    new_id = client.insert(NEW_ITEM, {"name": "Acme"})
+    assert [r["name"] for r in client.open(NEW_ITEM, where={"id": new_id})] == ["Acme"]
