@@ -35,6 +35,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect
     reflect_schema)
 from tests.harness import apps, jamenv, projects
 from tests.harness.admin_dump import dump_admin
+from tests.harness.ansible_run import run_module
 from tests.harness.outsider import logged_in
 from tests.harness.server import JamServer
 
@@ -168,11 +169,16 @@ def features(task):
 def test_our_export_of_the_70_features_is_jams(versions, tmp_path):
     dev, zips = versions
     jams = task_dat(zips[-1])
-    ours = task_dat(export.export_project(Project(dev), tmp_path / "ours.zip").dest)
-    assert ours["db_type"] == jams["db_type"]
-    for name in METADATA_TABLES:
-        assert ours[name]["fields"] == jams[name]["fields"], name
-        assert by_id(ours[name]) == by_id(jams[name]), name
+    # jam_export on a host with 7.0.120 installed, and the engine without Jam.py
+    module = run_module("jampy.deploy.jam_export", {
+        "project_path": str(dev), "dest": str(tmp_path / "module.zip")}, python=J70.python())
+    for zip_path in (module["dest"],
+                     export.export_project(Project(dev), tmp_path / "ours.zip").dest):
+        ours = task_dat(zip_path)
+        assert ours["db_type"] == jams["db_type"]
+        for name in METADATA_TABLES:
+            assert ours[name]["fields"] == jams[name]["fields"], name
+            assert by_id(ours[name]) == by_id(jams[name]), name
     # The v0 zip holds every feature as the 7.0 Builder stored it.
     found = features(task_dat(zips[0]))
     assert found["copies"] == {"vip_customers": "customers"}
