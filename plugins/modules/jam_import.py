@@ -48,15 +48,17 @@ description:
   - Adopts projects deployed the Jam.py way. Jam.py's own import always leaves some
     differences between the database and the metadata, its known omissions (measured on
     5.4.136, 5.5.4 and 7.0.120 with SQLite, PostgreSQL and MariaDB) - no foreign keys in
-    SQLite, and with 7.0 a column for each calculated field of an item it created. They
+    SQLite, and with 7.0 a column for each calculated field of an item it created and the
+    indexes of an item copy it created, on the table the copy shares with its source. They
     are not drift - never refused - and are listed in C(omissions) and as warnings. A SQLite
     table without its foreign keys gets them when the import changes that table anyway (it
     is rebuilt instead of altered), or with I(repair_omissions) at once; a calculated
-    field's column is kept (Jam.py never writes it) and left out when its table is
+    field's column and a copy's index are kept and left out when their table is
     rebuilt. Other differences are drift (I(drift)).
   - Fixes some Jam.py import quirks on purpose - a changed index or foreign key is
-    re-created, a changed column size or type is altered, and an existing SQLite project
-    is migrated by rebuilding the changed tables (Jam.py refuses it).
+    re-created, a changed column size or type is altered, an existing SQLite project
+    is migrated by rebuilding the changed tables (Jam.py refuses it), and the indexes of a
+    7.0 item copy are not created (Jam.py 7.0's Builder creates none either).
   - Jam.py 7.0 projects get the column defaults Jam.py 7.0 derives from each field's
     default value, created, added and altered as Jam.py 7.0 ends up with them; a quote in a
     text default is escaped (Jam.py writes it unescaped and fails), and a numeric field

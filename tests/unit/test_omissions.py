@@ -41,6 +41,38 @@ def test_missing_sqlite_foreign_keys_and_calculated_columns_are_omissions_not_dr
         differences(expected, live), omissions.Context(dialect_for(j.SQLITE)))[0]) == {"INV"}
 
 
+def test_the_index_of_an_item_copy_is_an_omission_only_on_the_copys_table():
+    from types import SimpleNamespace
+
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.layouts import (
+        LAYOUT_54, LAYOUT_70)
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive import (
+        copy_indexes)
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model import Index
+
+    items = {6: {"id": 6, "f_table_name": "cust"},
+             10: {"id": 10, "f_table_name": "cust", "f_copy_of": 6}}
+    indices = {1: {"id": 1, "owner_rec_id": 10, "f_index_name": "vip_city_idx"},
+               2: {"id": 2, "owner_rec_id": 10, "f_index_name": "FK_X", "f_foreign_index": 1},
+               3: {"id": 3, "owner_rec_id": 6, "f_index_name": "cust_idx"}}
+    metadata = SimpleNamespace(layout=LAYOUT_70, items=items, indices=indices)
+    found = copy_indexes(metadata)
+    assert found == frozenset({("CUST", "VIP_CITY_IDX")})
+    assert copy_indexes(SimpleNamespace(layout=LAYOUT_54, items=items, indices=indices)) == \
+        frozenset()
+
+    cust = Table("CUST", [Column("ID", "INTEGER", True, field_id=1),
+                          Column("CITY", "TEXT", field_id=2)])
+    live = Table("CUST", cust.columns, indexes=[Index("vip_city_idx", (("CITY", False),)),
+                                                Index("other_idx", (("CITY", True),))])
+    known, drift = omissions.recognise(
+        differences(sqlite(cust), sqlite(live)),
+        omissions.Context(dialect_for(j.SQLITE), copy_indexes=found))
+    assert [(o.kind.name, o.difference.name) for o in known] == [
+        ("item copy index", "vip_city_idx")]
+    assert [d.name for d in drift] == ["other_idx"]
+
+
 def test_a_missing_foreign_key_is_drift_where_jam_creates_them():
     named = ForeignKey("fk_inv_customer", ("CUSTOMER",), "CUST", ("ID",), 5)
     expected = Schema(j.POSTGRESQL, {"INV": Table("INV", invoices().columns, foreign_keys=[named])})

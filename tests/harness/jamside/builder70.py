@@ -15,6 +15,18 @@ admin item, as the Builder's own create_system_item does. Operations:
       field: {"name", "type" (text, integer, ...), "size", "default", "lookup": [item,
       field], "lookup_list": name}
   {"op": "set_default", "item": ..., "field": ..., "default": ...}
+  {"op": "add_field", "item": ..., <field>}   a field added to an existing item (ALTER)
+      a calculated field: {"name", "type", "calc": [item, field, "sum"|"avg"|"count"|...]}
+  {"op": "rename_field", "item": ..., "field": ..., "new_name": ...}
+  {"op": "delete_field", "item": ..., "field": ...}
+  {"op": "add_index", "item": ..., "fields": [name | [name, descending]], "unique": bool,
+      "name": <default task_item_idx>}
+  {"op": "add_foreign_key", "item": ..., "field": <lookup field>}
+  {"op": "add_detail", "item": <master>, "detail": <item>, "field": <its lookup field>}
+  {"op": "copy_item", "item": <source>, "name": ...}   an item copy (F_COPY_OF)
+  {"op": "field_privilege", "role": <role name>, "item": ..., "field": ...,
+      "read_only": bool, "prohibited": bool}
+  {"op": "delete_item", "item": ...}
 
 Prints {"items": {name: id}} on stdout.
 """
@@ -35,11 +47,13 @@ ITEM_TYPE_IN = {consts.ITEMS_TYPE: consts.ITEM_TYPE, consts.TABLES_TYPE: consts.
 # SYS_ITEMS fields that point at the common fields (create_common_fields).
 COMMON = ("f_primary_key", "f_deleted_flag", "f_master_id", "f_master_rec_id",
           "f_record_version")
+CALC_OPS = ["SUM", "AVG", "COUNT", "MIN", "MAX"]  # F_CALC_OP 1..5
 
 
-def call(admin, name, *args):
-    """A server function, called as App.server_func calls it for the Builder page."""
-    return getattr(admin, name)(admin, *args)
+def call(item, name, *args):
+    """A server function of the task or of an admin item, called as App.server_func calls
+    it for the Builder page."""
+    return getattr(item, name)(item, *args)
 
 
 def apply(admin, dataset, item_name, params=None):
@@ -87,11 +101,15 @@ def _item(admin, name):
     return items
 
 
-def _task_id(admin):
+def _task(admin):
     items = admin.sys_items.copy(handlers=False)
     items.set_where(type_id=consts.TASK_TYPE)
-    items.open(fields=["id"])
-    return items.id.value
+    items.open(fields=["id", "f_item_name"])
+    return items
+
+
+def _task_id(admin):
+    return _task(admin).id.value
 
 
 def _field_id(admin, item_id, name):
@@ -166,8 +184,52 @@ def _set_field(admin, fields, spec):
         fields.f_alignment.value = 2
     else:
         fields.f_alignment.value = 1
+    if spec.get("calc"):
+        _set_calculation(admin, fields, *spec["calc"])
     fields.task_id.value = _task_id(admin)
     fields.id.value = call(admin, "get_fields_next_id")
+
+
+def _set_calculation(admin, fields, item_name, field_name, op):
+    """The field dialog's Calculation tab (Events26 on_field_changed: f_calc_item picks the
+    calc item's only field that looks this item up; f_calc_field gives its number type;
+    COUNT makes an integer; the alignment goes right)."""
+    calc_item = _item(admin, item_name).id.value
+    fields.f_calc_item.value = calc_item
+    owner = fields.owner
+    lookups = admin.sys_fields.copy(handlers=False)
+    lookups.set_where(owner_rec_id=calc_item, f_object=owner.f_copy_of.value or owner.id.value,
+                      f_master_field__isnull=True)
+    lookups.open()
+    if lookups.rec_count == 1:
+        fields.f_calc_lookup_field.value = lookups.id.value
+    calc_field = admin.sys_fields.copy(handlers=False)
+    calc_field.set_where(owner_rec_id=calc_item, f_field_name=field_name)
+    calc_field.open()
+    fields.f_calc_field.value = calc_field.id.value
+    if calc_field.f_data_type.value in (consts.INTEGER, consts.FLOAT, consts.CURRENCY):
+        fields.f_data_type.value = calc_field.f_data_type.value
+    fields.f_calc_op.value = CALC_OPS.index(op.upper()) + 1
+    if op.upper() == "COUNT":
+        fields.f_data_type.value = consts.INTEGER
+    fields.f_alignment.value = 3
+    if fields.f_data_type.value != consts.TEXT:  # Events26 on_before_post
+        fields.f_size.value = None
+
+
+def _edit_item(admin, name):
+    """The item's edit form: its SYS_ITEMS row in edit state with its fields open."""
+    items = admin.sys_items.copy()
+    items.set_where(id=_item(admin, name).id.value)
+    items.open()
+    items.edit()
+    items.sys_fields.open()
+    return items
+
+
+def _locate_field(items, name):
+    if not items.sys_fields.locate("f_field_name", name):
+        raise SystemExit(f"no field {name} in {items.f_item_name.value}")
 
 
 def add_item(admin, op):
@@ -214,13 +276,8 @@ def add_item(admin, op):
 
 def set_default(admin, op):
     """The field dialog's Default value changed and the item saved (DDL: change_field)."""
-    items = admin.sys_items.copy()
-    items.set_where(id=_item(admin, op["item"]).id.value)
-    items.open()
-    items.edit()
-    items.sys_fields.open()
-    if not items.sys_fields.locate("f_field_name", op["field"]):
-        raise SystemExit(f"no field {op['field']} in {op['item']}")
+    items = _edit_item(admin, op["item"])
+    _locate_field(items, op["field"])
     items.sys_fields.edit()
     items.sys_fields.f_default_value.value = op["default"]
     items.sys_fields.post()
@@ -228,8 +285,174 @@ def set_default(admin, op):
     apply(admin, items, "sys_items")
 
 
+def add_field(admin, op):
+    """A new field in the item's edit form, then the item saved (ALTER TABLE ADD and the
+    lookup field's index; none for a calculated field)."""
+    items = _edit_item(admin, op["item"])
+    items.sys_fields.append()
+    _set_field(admin, items.sys_fields, op)
+    items.sys_fields.post()
+    items.post()
+    apply(admin, items, "sys_items")
+
+
+def rename_field(admin, op):
+    """The field dialog's Name changed: the db field name follows (on_field_changed)."""
+    items = _edit_item(admin, op["item"])
+    _locate_field(items, op["field"])
+    items.sys_fields.edit()
+    items.sys_fields.f_field_name.value = op["new_name"]
+    items.sys_fields.f_db_field_name.value = call(admin, "server_set_literal_case",
+                                                  op["new_name"])
+    items.sys_fields.post()
+    items.post()
+    apply(admin, items, "sys_items")
+
+
+def delete_field(admin, op):
+    """do_delete_field: server_can_delete_field, then delete and apply."""
+    items = _edit_item(admin, op["item"])
+    _locate_field(items, op["field"])
+    error = call(admin.sys_fields, "server_can_delete_field", items.sys_fields.id.value)
+    if error:
+        raise SystemExit(f"delete {op['item']}.{op['field']}: {error}")
+    items.sys_fields.delete()
+    items.post()
+    apply(admin, items, "sys_items")
+
+
+def _indices(admin, item_id):
+    indices = admin.sys_indices.copy()
+    indices.set_where(owner_rec_id=item_id)
+    indices.open()
+    indices.append()
+    indices.task_id.value = _task_id(admin)
+    indices.owner_rec_id.value = item_id
+    return indices
+
+
+def add_index(admin, op):
+    """Events22 on_after_append and edit_index's save_edit (indices_apply_changes)."""
+    item = _item(admin, op["item"])
+    indices = _indices(admin, item.id.value)
+    indices.f_index_name.value = op.get("name") or call(
+        admin, "server_set_literal_case",
+        f"{_task(admin).f_item_name.value}_{op['item']}_idx")
+    indices.f_foreign_index.value = False
+    indices.f_unique_index.value = bool(op.get("unique"))
+    dest = [[_field_id(admin, item.id.value, f), False] if isinstance(f, str)
+            else [_field_id(admin, item.id.value, f[0]), bool(f[1])] for f in op["fields"]]
+    indices.f_fields_list.value = call(admin.sys_indices, "server_dump_index_fields", dest)
+    indices.post()
+    apply(admin, indices, "sys_indices")
+
+
+def add_foreign_key(admin, op):
+    """A foreign key: the lookup field chosen, the name the dialog derives from it."""
+    item = _item(admin, op["item"])
+    indices = _indices(admin, item.id.value)
+    indices.f_foreign_index.value = True
+    indices.f_foreign_field.value = _field_id(admin, item.id.value, op["field"])
+    indices.f_index_name.value = f"FK_{item.f_table_name.value.upper()}_{op['field'].upper()}"
+    indices.post()
+    apply(admin, indices, "sys_indices")
+
+
+def add_detail(admin, op):
+    """The Details dialog (details_setup): the current list plus the item attached by its
+    lookup field to the master, saved by server_update_details."""
+    master = _item(admin, op["item"]).id.value
+    details = admin.sys_items.copy(handlers=False)
+    details.set_where(parent=master)
+    details.set_order_by(["f_index"])
+    details.open()
+    dest = []
+    for d in details:
+        field_id = d.f_master_field.value
+        name = admin.sys_fields.field_by_id(field_id, "f_field_name") if field_id else ""
+        dest.append([d.table_id.value, name, field_id])
+    detail = _item(admin, op["detail"]).id.value
+    dest.append([detail, op["field"], _field_id(admin, detail, op["field"])])
+    call(admin.sys_items, "server_update_details", master, dest)
+
+
+def copy_item(admin, op):
+    """The Copy button (on_view_form_created) with every field selected
+    (add_fields_to_copy), the copy named in its edit form and saved: no DDL."""
+    source = _item(admin, op["item"])
+    items = admin.sys_items.copy()
+    items.set_where(parent=source.parent.value)
+    items.open()
+    count = items.rec_count
+    items.append()
+    system = {"id", "deleted", *COMMON[:4]}
+    for field in items.fields:
+        if field.field_name not in system:
+            field.data = source.field_by_name(field.field_name).data
+    items.f_copy_of.value = source.id.value
+    items.f_name.value = op.get("caption", op["name"].capitalize())
+    items.f_item_name.value = op["name"]
+    items.f_index.value = count
+    fields = admin.sys_fields.copy(handlers=False)
+    fields.set_where(owner_rec_id=source.id.value)
+    fields.set_order_by(["f_field_name"])
+    fields.open()
+    names = {}
+    items.sys_fields.open()
+    for f in fields:
+        items.sys_fields.append()
+        for field in items.sys_fields.fields:
+            if field.field_name != "id":
+                field.data = f.field_by_name(field.field_name).data
+        items.sys_fields.id.value = call(admin, "get_fields_next_id")
+        items.sys_fields.post()
+        names[f.f_field_name.value] = items.sys_fields.id.value
+    for f in items.sys_fields:
+        if f.f_master_field.value:
+            f.edit()
+            f.f_master_field.value = names[fields.field_by_id(f.f_master_field.value,
+                                                              "f_field_name")]
+            f.post()
+    for name in COMMON:
+        if source.field_by_name(name).value:
+            items.field_by_name(name).value = names[
+                fields.field_by_id(source.field_by_name(name).value, "f_field_name")]
+    items.post()
+    apply(admin, items, "sys_items")
+
+
+def field_privilege(admin, op):
+    """A click in the role's field privileges (field_priv_clicked), then roles_changed."""
+    roles = admin.sys_roles.copy(handlers=False)
+    roles.set_where(f_name=op["role"])
+    roles.open()
+    item = _item(admin, op["item"]).id.value
+    field = _field_id(admin, item, op["field"])
+    pr_id = None
+    for name in ("f_read_only", "f_prohibited"):
+        if name[2:] in op:
+            pr_id = call(admin, "server_change_field_privilege", pr_id, roles.id.value, item,
+                         field, name, bool(op[name[2:]]))
+    call(admin.sys_roles, "roles_changed")
+
+
+def delete_item(admin, op):
+    """The Delete button: can_delete_item (server_can_delete), then delete and apply."""
+    items = admin.sys_items.copy()
+    items.set_where(id=_item(admin, op["item"]).id.value)
+    items.open()
+    error = call(admin.sys_items, "server_can_delete", items.id.value)
+    if error:
+        raise SystemExit(f"delete {op['item']}: {error}")
+    items.delete()
+    apply(admin, items, "sys_items")
+
+
 OPS = {"complete": complete, "lookup_list": lookup_list, "add_item": add_item,
-       "set_default": set_default}
+       "set_default": set_default, "add_field": add_field, "rename_field": rename_field,
+       "delete_field": delete_field, "add_index": add_index,
+       "add_foreign_key": add_foreign_key, "add_detail": add_detail, "copy_item": copy_item,
+       "field_privilege": field_privilege, "delete_item": delete_item}
 
 
 def main():

@@ -4,7 +4,8 @@ Jam.py's own import always leaves, so that every project deployed the Jam.py way
 Measured by comparing projects imported by Jam.py 5.4.136, 5.5.4 and 7.0.120 with the
 schema model on SQLite, PostgreSQL and MariaDB (tests/integration/test_adopt.py): 5.x
 and 7.0 never create foreign keys in SQLite, 7.0 creates a column for each calculated field
-of a new item. Index, sequence and key names matched everywhere. They are recognised here
+of a new item and, for a new item copy, the indexes defined on the copy on the table it
+shares with its source (tests/integration/test_features_70.py). Index, sequence and key names matched everywhere. They are recognised here
 so that an import neither refuses them as drift nor hides them: each is reported, and
 repaired where a repair is clean (``Kind.rebuild_repairs``: a SQLite table rebuild creates
 the foreign keys). A new kind is one more ``Kind`` and rule registered with ``@omission``.
@@ -12,7 +13,7 @@ the foreign keys). A new kind is one more ``Kind`` and rule registered with ``@o
 from dataclasses import dataclass
 
 from ..schema.compare import Missing, Unexpected
-from ..schema.derive import calculated_columns
+from ..schema.derive import calculated_columns, copy_indexes
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,17 @@ class Kind:
 
 @dataclass(frozen=True)
 class Context:
-    """What the rules need to know about the project: its database's dialect and the
-    (table, column) names of its calculated fields, upper-cased."""
+    """What the rules need to know about the project: its database's dialect, the
+    (table, column) names of its calculated fields and the (table, index) names of the
+    indexes of its item copies, upper-cased."""
     dialect: object
     calculated_columns: frozenset = frozenset()
+    copy_indexes: frozenset = frozenset()
 
     @classmethod
     def of(cls, metadata, dialect):
         """The context of a project database described by ``metadata``."""
-        return cls(dialect, calculated_columns(metadata))
+        return cls(dialect, calculated_columns(metadata), copy_indexes(metadata))
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,11 @@ CALCULATED_COLUMN = Kind(
     "calculated field column",
     "Jam.py 7's import creates a column for a calculated field, which Jam.py never writes",
     "kept as it is; a SQLite rebuild of the table leaves it out")
+COPY_INDEX = Kind(
+    "item copy index",
+    "Jam.py 7's import creates the indexes of a new item copy on its source's table, where "
+    "its Builder creates none",
+    "kept as it is; a SQLite rebuild of the table leaves it out")
 
 
 @omission(SQLITE_FOREIGN_KEY)
@@ -84,6 +92,12 @@ def _calculated_column(difference, context):
     return (isinstance(difference, Unexpected) and difference.what == "column"
             and (difference.table.upper(), difference.name.upper())
             in context.calculated_columns)
+
+
+@omission(COPY_INDEX)
+def _copy_index(difference, context):
+    return (isinstance(difference, Unexpected) and difference.what == "index"
+            and (difference.table.upper(), difference.name.upper()) in context.copy_indexes)
 
 
 def recognise(found, context):

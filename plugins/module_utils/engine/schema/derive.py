@@ -54,6 +54,22 @@ def calculated_columns(metadata):
     return frozenset(found)
 
 
+def copy_indexes(metadata):
+    """(TABLE, INDEX) names, upper-cased, of the indexes defined on 7.0 item copies, on the
+    table the copy shares with its source: the indexes Jam.py 7's import creates for a new
+    copy while its Builder creates none (``migrate.omissions``)."""
+    layout = LAYOUTS[metadata.layout]
+    if not layout.item_copies:
+        return frozenset()
+    found = set()
+    for index in metadata.indices.values():
+        item = metadata.items.get(index.get("owner_rec_id"))
+        if item and item.get("f_copy_of") and item.get("f_table_name") \
+                and not index.get("f_foreign_index"):
+            found.add((item["f_table_name"].upper(), (index.get("f_index_name") or "").upper()))
+    return frozenset(found)
+
+
 def owns_table(layout, item):
     """Whether ``item`` (a SYS_ITEMS row) has a table of its own in the project database."""
     if item.get("type_id") not in j.TABLE_ITEM_TYPES or not item.get("f_table_name"):
