@@ -13,9 +13,7 @@ import json
 import zipfile
 
 import pytest
-from sqlalchemy import text
 
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.errors import JamDeployError
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.importer import (
@@ -25,9 +23,8 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare
     compare_schemas)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive import (
     schema_from_metadata)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
-    reflect_schema)
 from tests.harness import apps, jamenv, projects
+from tests.harness.project_db import names, reflect, sql
 from tests.harness.ansible_run import run_module
 
 J70 = jamenv.ALL[-1]
@@ -111,38 +108,12 @@ def our_import(project, zip_path, check_mode=False, **options):
                       check_mode=check_mode)
 
 
-def engine_of(project):
-    return create_engine(Project(project).connection())
-
-
-def reflect(project):
-    engine = engine_of(project)
-    try:
-        return reflect_schema(engine, Project(project).connection()["db_type"])
-    finally:
-        engine.dispose()
-
 
 def defaults(schema, table):
     table = next(t for name, t in schema.tables.items() if name.lower() == table)
     return {c.name.lower(): c.default for c in table.columns}
 
 
-def sql(project, statements):
-    """Run plain SQL outside Jam.py; the rows of the last statement."""
-    engine = engine_of(project)
-    try:
-        with engine.begin() as conn:
-            for statement in statements:
-                result = conn.execute(text(statement))
-            return [tuple(r) for r in result] if result.returns_rows else None
-    finally:
-        engine.dispose()
-
-
-def names(kind):
-    """Table and column names as Jam.py makes them on the database of ``kind``."""
-    return (lambda n: n.upper()) if kind == "sqlite" else (lambda n: n.lower())
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -18,7 +18,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.admin.info import (
     project_drift)
@@ -34,12 +33,11 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.import
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.run import run_import
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.compare import (
     differences)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
-    reflect_schema)
 from tests.harness import apps, jamenv, projects
 from tests.harness.admin_dump import dump_admin
 from tests.harness.ansible_run import run_module
 from tests.harness.outsider import logged_in
+from tests.harness.project_db import names, reflect, sql
 from tests.harness.server import JamServer
 
 J70 = jamenv.ALL[-1]
@@ -115,29 +113,7 @@ def our_import(project, zip_path, **options):
     return run_import(project, zip_path, ImportOptions(import_delay=0, **options))
 
 
-def reflect(project):
-    connection = Project(project).connection()
-    engine = create_engine(connection)
-    try:
-        return reflect_schema(engine, connection["db_type"])
-    finally:
-        engine.dispose()
 
-
-def sql(project, statements):
-    """Run plain SQL outside Jam.py; the rows of the last statement."""
-    engine = create_engine(Project(project).connection())
-    try:
-        with engine.begin() as conn:
-            for statement in statements:
-                result = conn.execute(text(statement))
-            return [tuple(r) for r in result] if result.returns_rows else None
-    finally:
-        engine.dispose()
-
-
-def names(kind):
-    return (lambda n: n.upper()) if kind == "sqlite" else (lambda n: n.lower())
 
 
 def task_dat(zip_path):

@@ -11,16 +11,10 @@ import sys
 import tempfile
 
 import pytest
-from sqlalchemy import text
-
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import (
-    create_engine)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model import (
     describe_schema)
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect import (
-    reflect_schema)
 from tests.harness.ansible_run import run_playbook
+from tests.harness.project_db import reflect, sql
 
 JSON_OUTPUT = {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
                "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
@@ -52,14 +46,6 @@ def parse(proc):
             if "localhost" in task["hosts"]}
 
 
-def live_schema(project):
-    connection = Project(project).connection()
-    engine = create_engine(connection)
-    try:
-        return reflect_schema(engine, connection["db_type"])
-    finally:
-        engine.dispose()
-
 
 def preview_folders():
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "jampy-preview-*")))
@@ -71,7 +57,7 @@ def state(project, staging):
     files = sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file())
     staged = staging / "metadata.zip"
     return {"admin": hashlib.sha256((project / "admin.sqlite").read_bytes()).hexdigest(),
-            "schema": describe_schema(live_schema(project)),
+            "schema": describe_schema(reflect(project)),
             "files": files,
             "staged": staged.read_bytes() if staged.exists() else None,
             "preview_folders": preview_folders()}
@@ -126,14 +112,8 @@ def test_live_preview_shows_what_the_real_run_does(kind, target_project, shop_ve
 def test_data_loss_refused_until_the_role_allows_it(target_project, shop_versions, tmp_path):
     project = target_project("sqlite")
     results(write_book(tmp_path, project, shop_versions[0][1]))
-    connection = Project(project).connection()
-    engine = create_engine(connection)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text('INSERT INTO "SHOP_CUSTOMERS" ("NAME", "NOTES", "DELETED") '
-                              "VALUES ('Ann', 'likes tea', 0)"))
-    finally:
-        engine.dispose()
+    sql(project, ['INSERT INTO "SHOP_CUSTOMERS" ("NAME", "NOTES", "DELETED") '
+                  "VALUES ('Ann', 'likes tea', 0)"])
     dropped = shop_versions[4]  # the field notes deleted
     assert dropped[0] == "delete_field customers notes"
 
@@ -151,7 +131,7 @@ def test_data_loss_refused_until_the_role_allows_it(target_project, shop_version
     assert done[IMPORT_TASK]["changed"]
     assert done[IMPORT_TASK]["summary"]["fields"]["removed"] == [
         "Customers / Notes (customers.notes)"]
-    columns = {c.name.upper() for c in live_schema(project).tables["SHOP_CUSTOMERS"].columns}
+    columns = {c.name.upper() for c in reflect(project).tables["SHOP_CUSTOMERS"].columns}
     assert "NOTES" not in columns and "NAME" in columns
 
 
