@@ -283,7 +283,8 @@ def with_report_retyped(zip_path, dest, report_id=22):
                 notes = list(genres)
                 notes[ic["id"]], notes[ic["f_item_name"]] = report_id, "notes"
                 notes[ic["f_name"]], notes[ic["f_table_name"]] = "Notes", "DEMO_NOTES"
-                for key in ("f_primary_key", "f_deleted_flag"):
+                for key in ("f_primary_key", "f_deleted_flag", "f_master_id",
+                            "f_master_rec_id", "f_record_version"):
                     notes[ic[key]] = new_ids.get(notes[ic[key]], notes[ic[key]])
                 items["records"] = [r for r in items["records"] if r[ic["id"]] != report_id]
                 items["records"].append(notes)
