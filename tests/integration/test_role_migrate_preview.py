@@ -47,7 +47,6 @@ def parse(proc):
             if "localhost" in task["hosts"]}
 
 
-
 @pytest.fixture(autouse=True)
 def private_tmpdir(tmp_path, monkeypatch):
     """The runs' temporary folder (TMPDIR, where a preview folder is made) is the test's
