@@ -30,6 +30,7 @@ admin item, as the Builder's own create_system_item does. Operations:
 
 Prints {"items": {name: id}} on stdout.
 """
+import contextlib
 import json
 import sys
 
@@ -274,15 +275,23 @@ def add_item(admin, op):
     apply(admin, items, "sys_items")
 
 
-def set_default(admin, op):
-    """The field dialog's Default value changed and the item saved (DDL: change_field)."""
+@contextlib.contextmanager
+def _field_dialog(admin, op):
+    """A field's dialog opened from its item's edit form; on leaving, the field and the
+    item are saved and applied."""
     items = _edit_item(admin, op["item"])
     _locate_field(items, op["field"])
     items.sys_fields.edit()
-    items.sys_fields.f_default_value.value = op["default"]
+    yield items.sys_fields
     items.sys_fields.post()
     items.post()
     apply(admin, items, "sys_items")
+
+
+def set_default(admin, op):
+    """The field dialog's Default value changed and the item saved (DDL: change_field)."""
+    with _field_dialog(admin, op) as field:
+        field.f_default_value.value = op["default"]
 
 
 def add_field(admin, op):
@@ -298,15 +307,9 @@ def add_field(admin, op):
 
 def rename_field(admin, op):
     """The field dialog's Name changed: the db field name follows (on_field_changed)."""
-    items = _edit_item(admin, op["item"])
-    _locate_field(items, op["field"])
-    items.sys_fields.edit()
-    items.sys_fields.f_field_name.value = op["new_name"]
-    items.sys_fields.f_db_field_name.value = call(admin, "server_set_literal_case",
-                                                  op["new_name"])
-    items.sys_fields.post()
-    items.post()
-    apply(admin, items, "sys_items")
+    with _field_dialog(admin, op) as field:
+        field.f_field_name.value = op["new_name"]
+        field.f_db_field_name.value = call(admin, "server_set_literal_case", op["new_name"])
 
 
 def delete_field(admin, op):
