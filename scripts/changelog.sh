@@ -19,4 +19,4 @@ find "$copy" -name __pycache__ -prune -exec rm -rf {} +
 (cd "$copy" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$work" \
   "$bin/antsibull-changelog" release --version "$version" --date 2000-01-01 >/dev/null)
 cp "$copy/CHANGELOG.rst" "$out"
-echo "changelog: $out (v$version, $(ls changelogs/fragments | wc -l) fragments)"
+echo "changelog: $out (v$version, $(find changelogs/fragments -name '*.yml' | wc -l) fragments)"

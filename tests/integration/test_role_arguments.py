@@ -30,16 +30,16 @@ def run_role(tmp_path, role, variables):
 def test_a_role_without_the_project_name_fails_at_validation(tmp_path, role):
     returncode, tasks = run_role(tmp_path, role, {"jampy_migrate_zip": "/nonexistent.zip"})
     assert returncode != 0
-    assert [name for name, _ in tasks] == [SHARED_VALIDATION]
+    assert [task[0] for task in tasks] == [SHARED_VALIDATION]
     result = tasks[0][1]
     assert result["failed"] and HINT in result["msg"]
 
 
 @pytest.mark.parametrize("role", ("database", "migrate"))
 def test_with_the_project_name_both_validations_pass(tmp_path, role):
-    _, tasks = run_role(tmp_path, role, {"jampy_project_name": "shop",
-                                         "jampy_migrate_zip": "/nonexistent.zip"})
-    validations = tasks[:2]
-    assert validations[0][0] == SHARED_VALIDATION
-    assert validations[1][0].startswith(f"jampy.deploy.{role} : Validating arguments")
-    assert all(result["msg"] == "The arg spec validation passed" for _, result in validations)
+    tasks = run_role(tmp_path, role, {"jampy_project_name": "shop",
+                                      "jampy_migrate_zip": "/nonexistent.zip"})[1]
+    (shared, shared_result), (own, own_result) = tasks[:2]
+    assert shared == SHARED_VALIDATION
+    assert own.startswith(f"jampy.deploy.{role} : Validating arguments")
+    assert shared_result["msg"] == own_result["msg"] == "The arg spec validation passed"
