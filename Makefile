@@ -9,7 +9,7 @@ COLLECTION_LINK := $(CACHE)/collections/ansible_collections/jampy/deploy
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test pytest unit services venv collection jam sanity lint molecule lock clean
+.PHONY: demo test pytest unit services venv collection jam sanity lint molecule lock changelog clean
 
 # The demo application of Jam.py $(JAM) (7.0.120 unless told: make demo JAM=5.4.136).
 JAM ?= 7.0.120
@@ -53,6 +53,10 @@ $(VENV)/.complete: requirements/dev.lock roles/project/files/locks/bootstrap.txt
 # Resolve requirements/*.in again into the locks (a deliberate upgrade): see scripts/lock.sh.
 lock:
 	bash scripts/lock.sh
+
+# CHANGELOG.rst from changelogs/fragments (add a fragment, then run this): see scripts/changelog.sh.
+changelog: venv
+	bash scripts/changelog.sh
 
 # The repository is the collection root; Ansible finds it through this link.
 collection: $(COLLECTION_LINK)

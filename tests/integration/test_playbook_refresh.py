@@ -96,7 +96,7 @@ class Site:
         # The play becomes root: as root that is su to itself, otherwise left out.
         local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
                  "ansible_become": os.geteuid() == 0, "ansible_become_method": "ansible.builtin.su",
-                 "jampy_venv_path": str(jamenv.VENV)}
+                 "jampy_project_name": "shop", "jampy_venv_path": str(jamenv.VENV)}
         self.inventory = tmp_path / "hosts.json"
         self.inventory.write_text(json.dumps({"all": {"vars": local, "children": {
             "production": {"hosts": {"prod.test": {

@@ -21,6 +21,8 @@ JSON_OUTPUT = {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
                "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
 IMPORT_TASK = "Import the metadata"
 REPORT_TASK = "Report the import"
+VALIDATION = ("Validating arguments against arg spec 'main' - What the roles of jampy.deploy "
+              "share (variables, restart handler)")
 
 
 def write_book(tmp_path, project, zip_path, **extra):
@@ -149,6 +151,20 @@ def test_missing_project_name_is_refused_at_once(tmp_path):
     book = tmp_path / "migrate.yml"
     book.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False,
                                  "vars": {"jampy_migrate_zip": str(tmp_path / "shop.zip")},
+                                 "roles": ["jampy.deploy.migrate"]}]))
+    proc = run_playbook(book, check=False, env=JSON_OUTPUT)
+    assert proc.returncode != 0
+    found = parse(proc)
+    # The shared variables' validation (role jampy.deploy.common) refuses it first.
+    assert list(found) == [VALIDATION]
+    assert "jampy_project_name is required" in found[VALIDATION]["msg"]
+
+
+def test_an_empty_project_name_is_refused_at_once(tmp_path):
+    book = tmp_path / "migrate.yml"
+    book.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False,
+                                 "vars": {"jampy_project_name": "",
+                                          "jampy_migrate_zip": str(tmp_path / "shop.zip")},
                                  "roles": ["jampy.deploy.migrate"]}]))
     proc = run_playbook(book, check=False, env=JSON_OUTPUT)
     assert proc.returncode != 0
