@@ -1,0 +1,103 @@
+"""The release history on its own: where it may live, which release is deployed, what
+"previous" and an id resolve to (with the known ids when they resolve to nothing), atomic
+private files, pruning."""
+import datetime
+import json
+import os
+import stat
+
+import pytest
+
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.release_history import (
+    ReleaseHistory, ReleaseHistoryError, default_history_path, listing, release_id)
+
+T0 = datetime.datetime(2026, 12, 7, 2, 0, 0, tzinfo=datetime.timezone.utc)
+
+
+def add(history, minute, fingerprint, tmp_path, keep=10):
+    """A release recorded at T0 + ``minute`` with metadata ``fingerprint``."""
+    zip_path = tmp_path / f"{fingerprint}.zip"
+    zip_path.write_bytes(fingerprint.encode())
+    when = T0 + datetime.timedelta(minutes=minute)
+    record = {"id": release_id(when, fingerprint), "time": when.isoformat(),
+              "fingerprint": fingerprint, "msg": f"imported {fingerprint}"}
+    return record["id"], history.add(zip_path, record, keep)
+
+
+@pytest.fixture
+def history(tmp_path):
+    (tmp_path / "shop").mkdir()
+    return ReleaseHistory(tmp_path / "shop")
+
+
+def test_beside_the_project_and_never_inside(tmp_path, history):
+    assert history.path == str(tmp_path / "shop-releases") == default_history_path(
+        tmp_path / "shop/")
+    for inside in ("shop/releases", "shop/static/releases", "shop"):
+        with pytest.raises(ReleaseHistoryError, match="inside the project"):
+            ReleaseHistory(tmp_path / "shop", tmp_path / inside)
+    (tmp_path / "link").symlink_to(tmp_path / "shop")
+    with pytest.raises(ReleaseHistoryError, match="inside the project"):
+        ReleaseHistory(tmp_path / "shop", tmp_path / "link" / "releases")
+
+
+def test_records_are_private_and_complete(tmp_path, history):
+    assert history.releases() == [] and listing([], "a" * 64) == ([], None)
+    first, pruned = add(history, 0, "a" * 64, tmp_path)
+    assert pruned == []
+    assert stat.S_IMODE(os.stat(history.path).st_mode) == 0o700
+    assert sorted(os.listdir(history.path)) == [f"{first}.json", f"{first}.zip"]
+    for name in os.listdir(history.path):
+        assert stat.S_IMODE(os.stat(os.path.join(history.path, name)).st_mode) == 0o600
+    assert open(history.zip_path({"id": first}), "rb").read() == b"a" * 64
+    assert json.load(open(os.path.join(history.path, f"{first}.json")))["id"] == first
+    assert first == "20261207T020000Z_aaaaaaaaaaaa"
+
+
+def test_deployed_and_previous(tmp_path, history):
+    v1, _ = add(history, 0, "1" * 64, tmp_path)
+    with pytest.raises(ReleaseHistoryError, match=f"no release before the deployed one .{v1}"):
+        history.resolve("previous", "1" * 64)
+    v2, _ = add(history, 1, "2" * 64, tmp_path)
+    assert listing(history.releases(), "2" * 64)[1] == v2
+    assert history.resolve("previous", "2" * 64)["id"] == v1
+    # A rollback to v1 is recorded as a release of its own; "previous" then is v2.
+    back, _ = add(history, 2, "1" * 64, tmp_path)
+    releases, deployed = listing(history.releases(), "1" * 64)
+    assert deployed == back and [r["id"] for r in releases] == [v1, v2, back]
+    assert history.resolve("previous", "1" * 64)["id"] == v2
+    assert history.resolve(v1, "1" * 64)["id"] == v1
+
+    with pytest.raises(ReleaseHistoryError) as refused:
+        history.resolve("20200101T000000Z_000000000000", "1" * 64)
+    assert f"known releases: {v1}, {v2}, {back}" in str(refused.value)
+    with pytest.raises(ReleaseHistoryError, match="changed by other means.*known releases"):
+        history.resolve("previous", "9" * 64)
+    assert listing(history.releases(), "9" * 64)[1] is None
+
+
+def test_pruning_keeps_the_newest(tmp_path, history):
+    ids = [add(history, n, f"{n}" * 64, tmp_path, keep=3) for n in range(5)]
+    assert [pruned for _, pruned in ids] == [[], [], [], [ids[0][0]], [ids[1][0]]]
+    assert [r["id"] for r in history.releases()] == [i for i, _ in ids[2:]]
+    assert len(os.listdir(history.path)) == 6  # three records and their zips
+
+
+def test_an_unreadable_record_is_named(tmp_path, history):
+    add(history, 0, "a" * 64, tmp_path)
+    broken = os.path.join(history.path, "20261207T030000Z_bbbbbbbbbbbb.json")
+    with open(broken, "w") as f:
+        f.write("{")
+    with pytest.raises(ReleaseHistoryError, match=f"{broken} is unreadable"):
+        history.releases()
+
+
+def test_an_unwritable_history_is_refused_before_anything(tmp_path, history):
+    if os.geteuid() == 0:
+        pytest.skip("root may write anywhere")
+    os.chmod(tmp_path, 0o500)
+    try:
+        with pytest.raises(ReleaseHistoryError, match="cannot write the release history"):
+            history.check_writable()
+    finally:
+        os.chmod(tmp_path, 0o700)
