@@ -55,14 +55,14 @@ def test_records_are_private_and_complete(tmp_path, history):
 
 
 def test_deployed_and_previous(tmp_path, history):
-    v1, _ = add(history, 0, "1" * 64, tmp_path)
+    v1 = add(history, 0, "1" * 64, tmp_path)[0]
     with pytest.raises(ReleaseHistoryError, match=f"no release before the deployed one .{v1}"):
         history.resolve("previous", "1" * 64)
-    v2, _ = add(history, 1, "2" * 64, tmp_path)
+    v2 = add(history, 1, "2" * 64, tmp_path)[0]
     assert listing(history.releases(), "2" * 64)[1] == v2
     assert history.resolve("previous", "2" * 64)["id"] == v1
     # A rollback to v1 is recorded as a release of its own; "previous" then is v2.
-    back, _ = add(history, 2, "1" * 64, tmp_path)
+    back = add(history, 2, "1" * 64, tmp_path)[0]
     releases, deployed = listing(history.releases(), "1" * 64)
     assert deployed == back and [r["id"] for r in releases] == [v1, v2, back]
     assert history.resolve("previous", "1" * 64)["id"] == v2
@@ -78,8 +78,8 @@ def test_deployed_and_previous(tmp_path, history):
 
 def test_pruning_keeps_the_newest(tmp_path, history):
     ids = [add(history, n, f"{n}" * 64, tmp_path, keep=3) for n in range(5)]
-    assert [pruned for _, pruned in ids] == [[], [], [], [ids[0][0]], [ids[1][0]]]
-    assert [r["id"] for r in history.releases()] == [i for i, _ in ids[2:]]
+    assert [pruned for made, pruned in ids] == [[], [], [], [ids[0][0]], [ids[1][0]]]
+    assert [r["id"] for r in history.releases()] == [made for made, pruned in ids[2:]]
     assert len(os.listdir(history.path)) == 6  # three records and their zips
 
 
