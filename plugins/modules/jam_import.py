@@ -510,10 +510,15 @@ def main():
 
         def record(result):
             fingerprint = Project(params["project_path"]).metadata().fingerprint()
-            released["release"] = release_record(
-                archive, src, fingerprint, utc_now(), by, result,
-                message(result, False, params["schema"]), rollback)
-            released["pruned"] = history.add(src, released["release"], params["keep_releases"])
+            release = release_record(archive, src, fingerprint, utc_now(), by, result,
+                                     message(result, False, params["schema"]), rollback)
+            try:
+                released["pruned"] = history.add(src, release, params["keep_releases"])
+                released["release"] = release
+            except OSError as exc:  # the import is done: failing now would hide that
+                module.warn(f"imported, but the release could not be recorded in "
+                            f"{history.path} ({exc}); free the space or fix the folder - "
+                            "the next import that changes something is recorded")
 
         options = ImportOptions(**{name: params[name] for name in (
             "import_delay", "lock_timeout", "backup", "schema", "drift", "allow_data_loss",

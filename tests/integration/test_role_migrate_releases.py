@@ -21,7 +21,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.releas
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model import (
     describe_schema)
 from tests.harness import jamenv
-from tests.harness.ansible_run import run_module, run_playbook
+from tests.harness.ansible_run import REPO, run_module, run_playbook
 from tests.harness.outsider import Site
 from tests.harness.project_db import names, reflect, sql
 from tests.harness.server import JamServer
@@ -29,18 +29,28 @@ from tests.harness.server import JamServer
 JSON_OUTPUT = {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
                "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
 IMPORT_TASK = "Import the metadata"
-REPORT_TASK = "Report the import"
+ROLLBACK = REPO / "playbooks" / "rollback.yml"
 
 
-def run_role(tmp_path, project, *args, check=True, **variables):
-    """The migrate role on localhost; returns (the process, {task name: result})."""
+def run_role(tmp_path, project, *args, check=True, playbook=None, **variables):
+    """The migrate role on localhost, or ``playbook`` with localhost as its jampy_app
+    host; returns (the process, {task name: result})."""
     variables = {"jampy_project_name": "shop", "jampy_project_path": str(project),
                  "jampy_venv_path": sys.prefix, "jampy_migrate_import_delay": 0,
                  "jampy_migrate_staging_path": str(tmp_path / "staging"), **variables}
-    book = tmp_path / "migrate.yml"
-    book.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False,
-                                 "vars": variables, "roles": ["jampy.deploy.migrate"]}]))
-    proc = run_playbook(book, *args, check=check, env=JSON_OUTPUT)
+    if playbook:
+        # The play becomes root: as root that is su to itself, otherwise left out.
+        variables.update(ansible_connection="local", ansible_python_interpreter=sys.executable,
+                         ansible_become=os.geteuid() == 0,
+                         ansible_become_method="ansible.builtin.su")
+        inventory = tmp_path / "hosts.json"
+        inventory.write_text(json.dumps({"jampy_app": {"hosts": {"localhost": variables}}}))
+        args = ("-i", str(inventory), *args)
+    else:
+        playbook = tmp_path / "migrate.yml"
+        playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False,
+                                         "vars": variables, "roles": ["jampy.deploy.migrate"]}]))
+    proc = run_playbook(playbook, *args, check=check, env=JSON_OUTPUT)
     report = json.loads(proc.stdout)
     return proc, {task["task"]["name"].rpartition(" : ")[2]: task["hosts"]["localhost"]
                   for play in report["plays"] for task in play["tasks"]
@@ -108,9 +118,10 @@ def test_history_and_rollback(kind, target_project, shop_versions, tmp_path):
     assert json.loads(proc.stdout)["stats"]["localhost"]["changed"] == 0
     assert folder_state(history) == before
 
-    # The rollback previewed: v2's table and fields go, nothing changes yet.
+    # The rollback previewed (playbooks/rollback.yml): v2's table and fields go, nothing
+    # changes yet.
     before = state(project, history)
-    proc, preview = run_role(tmp_path, project, "--check", jampy_migrate_release="previous")
+    proc, preview = run_role(tmp_path, project, "--check", playbook=ROLLBACK)
     assert state(project, history) == before
     planned = preview[IMPORT_TASK]
     assert planned["changed"] and planned["msg"].startswith("would ")
@@ -123,7 +134,7 @@ def test_history_and_rollback(kind, target_project, shop_versions, tmp_path):
     name = names(kind)
     sql(project, [f'INSERT INTO "{name("SHOP_SUPPLIERS")}" ("{name("NAME")}") VALUES (\'Acme\')'])
     before = state(project, history)
-    proc, refused = run_role(tmp_path, project, check=False, jampy_migrate_release="previous")
+    proc = run_role(tmp_path, project, check=False, playbook=ROLLBACK)[0]
     assert proc.returncode != 0
     assert "would destroy stored data" in proc.stdout
     assert "jampy_migrate_allow_data_loss" in proc.stdout
@@ -144,8 +155,8 @@ def test_history_and_rollback(kind, target_project, shop_versions, tmp_path):
     assert now["releases"][-1]["rollback"] == back["rollback"]
 
     # An unknown id is refused, naming the known ones.
-    proc, unknown = run_role(tmp_path, project, check=False,
-                             jampy_migrate_release="20200101T000000Z_000000000000")
+    proc = run_role(tmp_path, project, check=False,
+                    jampy_migrate_release="20200101T000000Z_000000000000")[0]
     assert proc.returncode != 0
     assert f"known releases: {first['id']}, {second['id']}, {back['id']}" in proc.stdout
 

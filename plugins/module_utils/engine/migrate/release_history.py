@@ -117,7 +117,9 @@ class ReleaseHistory:
 
     def check_writable(self):
         """Refuse, before an import changes anything, a history this user cannot write."""
-        folder = self.path if os.path.isdir(self.path) else os.path.dirname(self.path)
+        folder = self.path
+        while not os.path.isdir(folder):  # the nearest folder that exists decides
+            folder = os.path.dirname(folder)
         if not os.access(folder, os.W_OK | os.X_OK):
             raise ReleaseHistoryError(
                 f"cannot write the release history {self.path} (permission denied on "
