@@ -3,7 +3,8 @@ every real import that changed something is recorded beside the project, an unch
 re-run records nothing, jam_info names the deployed release, a rollback to the previous
 release is previewed without changing anything, refused while it would drop data the newer
 release holds, done with the flag and recorded as a release of its own; pruning. And the
-history is out of reach of Jam.py's HTTP server (5.4.136 and 7.0.120) and of exports."""
+history is out of reach of Jam.py's HTTP server (5.4.136 and 7.0.120) and of exports (ours and
+the release's own Export)."""
 import datetime
 import hashlib
 import json
@@ -199,8 +200,11 @@ def test_history_out_of_reach_of_http_and_exports(jam, target_project, tmp_path)
                          f"/static/..%2f..%2f{folder}/{name}", f"/{name}"):
                 answer = site.send("GET", path)
                 assert marker not in answer.body, (path, answer.status)
-    exported = export.export_project(Project(project), tmp_path / "export.zip").dest
-    with zipfile.ZipFile(exported) as zf:
-        names = zf.namelist()
-        assert not any(record["id"] in n or folder in n for n in names), names
-        assert not any(marker in zf.read(n) for n in names)
+    ours = export.export_project(Project(project), tmp_path / "export.zip").dest
+    jams = json.loads(jam.run_jamside("jam_export.py", project).stdout)["zip"]  # the Builder's
+    for exported in (ours, jams):
+        with zipfile.ZipFile(exported) as zf:
+            names = zf.namelist()
+            assert "task.dat" in names
+            assert not any(record["id"] in n or folder in n for n in names), names
+            assert not any(marker in zf.read(n) for n in names if n != "static/served.txt")
