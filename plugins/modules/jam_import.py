@@ -498,11 +498,7 @@ def main():
         released["history"] = history
         src, rollback = params["src"], None
         if params["release"]:
-            current = project.metadata().fingerprint()
-            target = history.resolve(params["release"], current)
-            deployed = history.deployed(history.releases(), current)
-            src = history.zip_path(target)
-            rollback = {"to": target["id"], "from": deployed["id"] if deployed else None}
+            src, rollback = history.rollback(params["release"], project.metadata().fingerprint())
         archive = read_archive(src)
         check_archive_release(project, archive.metadata)
         if recording and not module.check_mode:

@@ -67,6 +67,8 @@ def test_deployed_and_previous(tmp_path, history):
     assert deployed == back and [r["id"] for r in releases] == [v1, v2, back]
     assert history.resolve("previous", "1" * 64)["id"] == v2
     assert history.resolve(v1, "1" * 64)["id"] == v1
+    assert history.rollback("previous", "1" * 64) == (
+        os.path.join(history.path, f"{v2}.zip"), {"to": v2, "from": back})
 
     with pytest.raises(ReleaseHistoryError) as refused:
         history.resolve("20200101T000000Z_000000000000", "1" * 64)

@@ -115,6 +115,14 @@ class ReleaseHistory:
                 f"{self.path}; known releases: {known}")
         return earlier[-1]
 
+    def rollback(self, which, fingerprint):
+        """(the zip of the release ``which`` names, what a rollback's record says: the
+        ``to`` id and the ``from`` id, the deployed release's or None)."""
+        target = self.resolve(which, fingerprint)
+        deployed = self.deployed(self.releases(), fingerprint)
+        return self.zip_path(target), {"to": target["id"],
+                                       "from": deployed["id"] if deployed else None}
+
     def check_writable(self):
         """Refuse, before an import changes anything, a history this user cannot write."""
         folder = self.path
