@@ -4,7 +4,12 @@ private files, pruning."""
 import datetime
 import json
 import os
+import shutil
 import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -94,12 +99,39 @@ def test_an_unreadable_record_is_named(tmp_path, history):
         history.releases()
 
 
-def test_an_unwritable_history_is_refused_before_anything(tmp_path, history):
+def become_nobody():
+    os.setgid(65534)
+    os.setuid(65534)
+
+
+@pytest.fixture
+def open_folder():
+    """A temporary folder every user may enter (pytest's tmp_path is its owner's alone)."""
+    folder = tempfile.mkdtemp(prefix="jampy-history-")
+    os.chmod(folder, 0o755)
+    yield Path(folder)
+    shutil.rmtree(folder)
+
+
+def test_an_unwritable_history_is_refused_before_anything(open_folder):
+    """check_writable run as a user who may not write the project's parent folder (as
+    root: the unprivileged user nobody, in a child process)."""
+    parent = open_folder / "www"
+    (parent / "shop").mkdir(parents=True)
+    os.chmod(parent, 0o755)
+    code = ("from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate."
+            "release_history import ReleaseHistory\n"
+            f"ReleaseHistory({str(parent / 'shop')!r}, {str(parent / 'a/b/releases')!r})"
+            ".check_writable()")
+    demote = None
     if os.geteuid() == 0:
-        pytest.skip("root may write anywhere")
-    os.chmod(tmp_path, 0o500)
-    try:
-        with pytest.raises(ReleaseHistoryError, match="cannot write the release history"):
-            history.check_writable()
-    finally:
-        os.chmod(tmp_path, 0o700)
+        os.chown(parent, 0, 0)
+        demote = become_nobody
+    else:
+        os.chmod(parent, 0o555)
+    proc = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": os.pathsep.join(
+        sys.path)}, preexec_fn=demote, capture_output=True, text=True, check=False)
+    assert proc.returncode != 0
+    assert ("cannot write the release history " + str(parent / "a/b/releases")
+            + f" (permission denied on {parent})") in proc.stderr, proc.stderr
+    assert not (parent / "a").exists()
