@@ -72,15 +72,49 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Returns the plan and the exact SQL statements without touching the project or its database.
+    details: Returns the plan, the exact SQL statements and the release record it would write without touching the project, its database or the release history.
   diff_mode:
     support: full
-    details: Shows the project database schema before and after, and the statements and admin.sqlite changes.
+    details: Shows the project database schema before and after, the statements and admin.sqlite changes, and the release record.
 options:
   src:
-    description: Path of the metadata zip on the target.
+    description:
+      - Path of the metadata zip on the target. Either I(src) or I(release) is required.
     type: path
-    required: true
+  release:
+    description:
+      - Import a release kept in the release history instead of I(src) - a rollback.
+        C(previous) is the newest release before the deployed one (the release whose
+        metadata the project has now) with other metadata; or a release id (C(jam_info)'s
+        C(releases)). Refused, naming the known ids, when there is none or the id is
+        unknown.
+      - The import takes exactly the way of I(src), its guards and check mode included,
+        and is recorded as a release of its own whose C(rollback) names the release it went
+        back to and the one it replaced.
+    type: str
+  history_path:
+    description:
+      - The release history - every zip a real import changed the project with is kept
+        there as C(<id>.zip) with a JSON record C(<id>.json) (when, who, the zip's SHA-256,
+        metadata fingerprint, Jam.py release and project name, the plan's C(summary) and
+        C(msg), the result). An import that changes nothing records nothing.
+      - Default is the folder beside the project, C(<project_path>-releases). It is
+        created with mode 0700, owned by the user the module runs as (root under
+        C(become)). A folder inside the project is refused - Jam.py serves files from the
+        project folder, and exports take files from it.
+      - Checked before anything changes - a folder this user cannot write is refused.
+    type: path
+  keep_releases:
+    description:
+      - How many releases the history keeps; the oldest are removed after a new one is
+        recorded. C(0) keeps no history (nothing is recorded).
+    type: int
+    default: 10
+  recorded_by:
+    description:
+      - Who the record names as having run the import (the migrate role passes the
+        controller's user and host). Default - the module's user and the target host.
+    type: str
   import_delay:
     description:
       - Seconds to wait, with the site under maintenance, before changing anything, so
@@ -188,6 +222,15 @@ EXAMPLES = r"""
     import_delay: 10
   become: true
   become_user: www-data
+  vars:
+    ansible_python_interpreter: /var/www/shop/venv/bin/python
+
+- name: Go back to the release before the deployed one (a preview first)
+  jampy.deploy.jam_import:
+    project_path: /var/www/shop
+    release: previous
+  check_mode: true
+  become: true
   vars:
     ansible_python_interpreter: /var/www/shop/venv/bin/python
 """
@@ -330,12 +373,40 @@ backup:
   type: dict
   sample: {"folder": "/var/www/shop/backups/import_2026-11-22_10-00-00", "tables": ["shop_customers"],
            "restore": "mysql shop < /var/www/shop/backups/import_2026-11-22_10-00-00/shop.sql"}
+release:
+  description:
+    - The release record written to the history (check mode - that would be written), or
+      null when nothing was imported or I(keep_releases=0) - C(id), C(time) (UTC), C(by),
+      C(zip) (C(source), C(sha256)), C(fingerprint) (the project's metadata after the
+      import, as C(jam_info) reports it), C(jam_version) and C(project) (from the zip),
+      C(rollback) (C(to), C(from), or null), C(summary), C(msg) and C(result)
+      (C(changed), C(maintenance), counts of C(statements), C(admin_changes), C(files),
+      C(log_file)).
+  returned: always
+  type: dict
+  sample: {"id": "20261207T020000Z_3f2a9c1b0d4e", "time": "2026-12-07T02:00:00Z",
+           "by": "deployer@controller", "fingerprint": "3f2a9c1b0d4e...",
+           "zip": {"source": "/var/tmp/jampy/shop/metadata.zip", "sha256": "9b1c..."},
+           "jam_version": "5.4.136", "project": "shop", "rollback": null,
+           "msg": "imported: added 1 item; 2 SQL statements, 9 admin.sqlite changes",
+           "summary": {}, "result": {"changed": true, "maintenance": "flag",
+           "statements": 2, "admin_changes": 9, "files": 0, "log_file": "..."}}
+pruned:
+  description: The ids of the releases removed from the history to keep I(keep_releases).
+  returned: always
+  type: list
+  elements: str
 progress:
   description: The import's progress lines, as written to its log.
   returned: when changed and not in check mode
   type: list
   elements: list
 """
+
+import getpass
+import json
+import os
+import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -345,6 +416,8 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.releases i
     check_archive_release)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.importer import (
     ImportFailed, ImportOptions)
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.release_history import (
+    ReleaseHistory, release_record, utc_now)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.run import run_import
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.summary import one_line
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model import (
@@ -353,27 +426,49 @@ from ansible_collections.jampy.deploy.plugins.module_utils.module_base import (
     project_argument_spec, require_libraries, run_or_fail)
 
 
-def diff_of(result):
+def diff_of(result, history, release):
     """Ansible's diff: the schema before and after, then the statements, admin.sqlite
-    changes and files."""
+    changes and files, then the release record."""
     current, desired = result.schemas
     text = "\n".join([f"{s};" for s in result.statements]
                      + [f"-- admin.sqlite: {line}" for line in result.admin_changes]
                      + [f"-- file: {name}" for name in result.files])
-    return [
+    diff = [
         {"before_header": f"{result.project_path} database schema (now)",
          "after_header": f"{result.project_path} database schema (after import)",
          "before": describe_schema(current),
          "after": describe_schema(desired)},
         {"prepared": text + "\n" if text else ""},
     ]
+    if release:
+        diff.append({"before_header": "(no record)", "before": "",
+                     "after_header": os.path.join(history.path, f"{release['id']}.json"),
+                     "after": json.dumps(release, indent=2, sort_keys=True) + "\n"})
+    return diff
+
+
+def message(result, check_mode, schema):
+    """jam_import's ``msg``: the statements this host sends (check mode: would send; the
+    other hosts of a shared database send none), then the omissions found."""
+    sent = result.executed if not check_mode else (result.statements if schema else [])
+    text = one_line(result.summary, len(sent), len(result.admin_changes), len(result.files),
+                    check_mode)
+    if result.omissions:
+        text += (f"; {len(result.omissions)} known Jam.py omissions in the database "
+                 "(not drift; see omissions)")
+    return text
 
 
 def main():
-    """Import src into the project (check mode: plan and checks only)."""
+    """Import src, or a release of the history, into the project (check mode: plan and
+    checks only) and record it in the release history."""
     module = AnsibleModule(
         argument_spec=project_argument_spec(
-            src=dict(type="path", required=True),
+            src=dict(type="path"),
+            release=dict(type="str"),
+            history_path=dict(type="path"),
+            keep_releases=dict(type="int", default=10),
+            recorded_by=dict(type="str"),
             import_delay=dict(type="int"),
             lock_timeout=dict(type="int", default=600),
             backup=dict(type="bool", default=True),
@@ -384,19 +479,53 @@ def main():
             repair_omissions=dict(type="bool", default=False),
             replace_retyped_items=dict(type="bool", default=False),
         ),
+        required_one_of=[("src", "release")],
+        mutually_exclusive=[("src", "release")],
         supports_check_mode=True,
     )
     require_libraries(module)
     params = module.params
+    if params["keep_releases"] < 0:
+        module.fail_json(msg=f"keep_releases must be 0 (no history) or more, not "
+                             f"{params['keep_releases']}")
+    recording = params["keep_releases"] > 0
+    by = params["recorded_by"] or f"{getpass.getuser()}@{socket.gethostname()}"
+    released = {"release": None, "pruned": []}
 
     def run():
+        project = Project(params["project_path"])
+        history = ReleaseHistory(project.path, params["history_path"])
+        released["history"] = history
+        src, rollback = params["src"], None
+        if params["release"]:
+            src, rollback = history.rollback(params["release"], project.metadata().fingerprint())
+        archive = read_archive(src)
+        check_archive_release(project, archive.metadata)
+        if recording and not module.check_mode:
+            history.check_writable()
+
+        def record(result):
+            fingerprint = Project(params["project_path"]).metadata().fingerprint()
+            release = release_record(archive, src, fingerprint, utc_now(), by, result,
+                                     message(result, False, params["schema"]), rollback)
+            try:
+                released["pruned"] = history.add(src, release, params["keep_releases"])
+                released["release"] = release
+            except OSError as exc:  # the import is done: failing now would hide that
+                module.warn(f"imported, but the release could not be recorded in "
+                            f"{history.path} ({exc}); free the space or fix the folder - "
+                            "the next import that changes something is recorded")
+
         options = ImportOptions(**{name: params[name] for name in (
             "import_delay", "lock_timeout", "backup", "schema", "drift", "allow_data_loss",
             "rehearse", "repair_omissions", "replace_retyped_items")})
-        check_archive_release(Project(params["project_path"]),
-                              read_archive(params["src"]).metadata)
-        return run_import(params["project_path"], params["src"], options,
-                          check_mode=module.check_mode)
+        result = run_import(params["project_path"], src, options, check_mode=module.check_mode,
+                            on_imported=record if recording else None)
+        if module.check_mode and recording and result.changed:
+            released["release"] = release_record(
+                archive, src, archive.metadata.fingerprint(), utc_now(), by, result,
+                message(result, True, params["schema"]), rollback)
+        return result
 
     def details(exc):
         if not isinstance(exc, ImportFailed):
@@ -415,22 +544,15 @@ def main():
                   restart_needed=result.restart_needed,
                   restart_reasons=result.restart_reasons, maintenance=result.maintenance,
                   deferred=result.deferred, summary=result.summary,
-                  recovered=result.recovered, rehearsal=result.rehearsal)
-    # The statements this host sends (check mode: would send); the other hosts of a shared
-    # database send none.
-    sent = result.executed if not module.check_mode else (
-        result.statements if params["schema"] else [])
-    output["msg"] = one_line(result.summary, len(sent), len(result.admin_changes),
-                             len(result.files), module.check_mode)
-    if result.omissions:
-        output["msg"] += (f"; {len(result.omissions)} known Jam.py omissions in the database "
-                          "(not drift; see omissions)")
+                  recovered=result.recovered, rehearsal=result.rehearsal,
+                  msg=message(result, module.check_mode, params["schema"]),
+                  release=released["release"], pruned=released["pruned"])
     if result.log_file:
         output.update(log_file=result.log_file, progress=result.progress,
                       build_version=result.versions.get("build_version"),
                       backup=result.backup)
     if module._diff:
-        output["diff"] = diff_of(result)
+        output["diff"] = diff_of(result, released["history"], released["release"])
     module.exit_json(**output)
 
 

@@ -11,7 +11,8 @@ description:
     database connection (never the password), the parameters (production, safe mode,
     debugging, import delay, ...), the build and parameter versions, the maintenance flag,
     a fingerprint of its metadata, the tables its metadata expects, a zip waiting in
-    C(migration/) and the outcome of the newest import log.
+    C(migration/), the outcome of the newest import log, and the releases of its release
+    history with the one deployed now (see M(jampy.deploy.jam_import)).
   - C(admin.sqlite) is opened read-only; nothing on the target is changed.
   - The C(fingerprint) equals the one of an archive made from the same metadata, whatever
     the database type, so a playbook can skip an import when nothing would change.
@@ -38,6 +39,11 @@ options:
         supported yet for the databases Jam.py 7.0 added (the module fails saying so).
     type: bool
     default: false
+  history_path:
+    description:
+      - The project's release history (M(jampy.deploy.jam_import)'s I(history_path)).
+        Default - C(<project_path>-releases), beside the project.
+    type: path
 seealso:
   - module: jampy.deploy.jam_export
 author:
@@ -184,6 +190,25 @@ interrupted_import:
       (rolls it back, or forward when the database had committed).
   returned: always
   type: dict
+releases:
+  description:
+    - The releases of the release history, oldest first (empty when there is none yet) -
+      C(id), C(time) (UTC), C(fingerprint), C(msg) (what the import did) and C(rollback)
+      (C(to) and C(from) ids for a rollback, else null). Null, with a warning, when this
+      user cannot read the history (it is mode 0700; run with C(become)).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "20261207T020000Z_3f2a9c1b0d4e", "time": "2026-12-07T02:00:00Z",
+            "fingerprint": "3f2a9c1b0d4e...", "msg": "imported: added 1 item; 2 SQL statements",
+            "rollback": null}]
+deployed_release:
+  description:
+    - The id of the release whose metadata the project has now (the newest with its
+      C(fingerprint)); null when none has it - the project was changed by other means, or
+      has no history.
+  returned: always
+  type: str
 last_import:
   description: The newest C(logs/import_*.log), or null when there is none.
   returned: always
@@ -213,6 +238,8 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.admin.info imp
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import (
     create_engine)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.release_history import (
+    ReleaseHistory, ReleaseHistoryError, listing)
 from ansible_collections.jampy.deploy.plugins.module_utils.module_base import (
     project_argument_spec, require_libraries, run_or_fail)
 
@@ -223,6 +250,7 @@ def main():
         argument_spec=project_argument_spec(
             include_log_text=dict(type="bool", default=False),
             check_drift=dict(type="bool", default=False),
+            history_path=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -234,6 +262,13 @@ def main():
         info = project_info(project, module.params["include_log_text"])
         if module.params["check_drift"]:
             info["drift"], info["omissions"] = project_drift(project, create_engine)
+        history = ReleaseHistory(project.path, module.params["history_path"])
+        try:
+            info["releases"], info["deployed_release"] = listing(history.releases(),
+                                                                 info["fingerprint"])
+        except ReleaseHistoryError as exc:
+            module.warn(str(exc))
+            info["releases"], info["deployed_release"] = None, None
         return info
 
     module.exit_json(changed=False, **run_or_fail(module, report))

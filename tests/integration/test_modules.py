@@ -122,18 +122,26 @@ def test_jam_import_check_diff_run_rerun(shop_versions, target_project):
     assert checked["changed"] is True and not checked["executed"]
     assert any(s.startswith('CREATE TABLE "shop_orders"') for s in checked["statements"])
     assert hashlib.sha256(admin.read_bytes()).hexdigest() == before
-    schema_diff, prepared = checked["diff"]
+    schema_diff, prepared, record = checked["diff"]
     assert "table shop_orders" in schema_diff["after"]
     assert "table shop_orders" not in schema_diff["before"]
     assert 'CREATE TABLE "shop_orders"' in prepared["prepared"]
+    # The release record it would write, and no release history yet.
+    history = Path(f"{target}-releases")
+    assert record["after_header"] == str(history / f"{checked['release']['id']}.json")
+    assert json.loads(record["after"]) == checked["release"]
+    assert checked["release"]["msg"] == checked["msg"] and not history.exists()
 
     done = run_module("jampy.deploy.jam_import", args, verbosity=0)
     assert done["changed"] is True and done["executed"] == checked["statements"]
     assert Path(done["log_file"]).read_text().startswith(
         "THE METADATA HAVE BEEN SUCCESSFULLY IMPORTED")
+    assert sorted(p.name for p in history.iterdir()) == [
+        f"{done['release']['id']}.json", f"{done['release']['id']}.zip"]
 
     again = run_module("jampy.deploy.jam_import", args)
     assert again["changed"] is False and again["executed"] == [] and "log_file" not in again
+    assert again["release"] is None and len(list(history.iterdir())) == 2
 
 
 def test_jam_import_output_never_shows_the_database_password(shop_versions, target_project):

@@ -12,12 +12,13 @@ from .recovery import recover
 
 
 def run_import(project_path, archive_path, options=None, engine_factory=create_engine,
-               check_mode=False, report=None):
+               check_mode=False, report=None, on_imported=None):
     """Import the archive at ``archive_path`` into the project at ``project_path`` with
     ``options`` (``ImportOptions``); returns the ``ImportResult``.
 
     Check mode plans and checks without the lock and changes nothing, not even a recovery;
-    a real run waits for the lock (``options.lock_timeout``) and recovers first. Raises
+    a real run waits for the lock (``options.lock_timeout``) and recovers first, and calls
+    ``on_imported(result)`` still holding the lock when the import changed something. Raises
     JamDeployError (``ImportFailed`` once something was attempted) with what to do.
     """
     options = options or ImportOptions()
@@ -41,4 +42,7 @@ def run_import(project_path, archive_path, options=None, engine_factory=create_e
                             report)
         importer.result.seconds.update(seconds)
         importer.result.recovered = recovered
-        return importer.run()
+        result = importer.run()
+        if result.changed and on_imported:
+            on_imported(result)
+        return result
