@@ -77,3 +77,9 @@ def run_module(module, args, check_mode=False, diff=False, verbosity=0, expect_f
                              f"{json.dumps(result, indent=1)[:4000]}")
     result["_output"] = proc.stdout + proc.stderr
     return result
+
+
+def recap(output, host="localhost"):
+    """{ok, changed, failed, ...: count} of a host in a run's PLAY RECAP."""
+    line = next(l for l in output.splitlines() if l.startswith(host + " "))
+    return {k: int(v) for k, v in (part.split("=") for part in line.split(":", 1)[1].split())}
