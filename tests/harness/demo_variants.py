@@ -2,7 +2,7 @@
 more field on customers (``loyalty``) and one more item (``regions``), made by adding rows
 to a copy of the demo's admin.sqlite as the Builder adds them (a field row; an item row
 with its common fields, name and privileges like genres'); projects of a release on
-PostgreSQL serving the demo in safe mode; jam_import run by the release's Python."""
+PostgreSQL or MariaDB serving the demo in safe mode; jam_import run by the release's Python."""
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.defs import DB_TYPE_NAMES
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 
 from . import projects
@@ -87,11 +88,12 @@ def live_import(project, zip_path, jam):
 
 
 def serving_project(folder, jam, db, zip_path):
-    """A new project of the release on ``db`` with the demo imported, in safe mode."""
+    """A new project of the release on ``db`` (PostgreSQL or MariaDB) with the demo
+    imported, in safe mode."""
     project = projects.create_project(folder, jam)
     run_module("jampy.deploy.jam_project", {
         "project_path": str(project), "name": "Demo", "item_name": "demo",
-        "db_type": "postgresql", "database": db.database, "user": db.user,
+        "db_type": DB_TYPE_NAMES[db.db_type], "database": db.database, "user": db.user,
         "password": db.password, "host": db.host, "port": str(db.port)}, python=jam.python())
     assert live_import(project, zip_path, jam)["changed"]
     run_module("jampy.deploy.jam_params", {"project_path": str(project), "safe_mode": True},

@@ -6,9 +6,9 @@ restart (its processes break for good on the maintenance flag, jam.protocol). Ja
 5.4.136 keeps its protocol: status 7 during the window, served after it.
 
 The apps are the release's sdist demo (items, lookups, privileges) imported into
-PostgreSQL, and a variant of it with one more field on customers and one more item (rows
-added to a copy of the demo's admin.sqlite as the Builder adds them: a field row, an item
-row with its common fields).
+PostgreSQL, MariaDB or its own SQLite database, and a variant of it with one more field on
+customers and one more item (rows added to a copy of the demo's admin.sqlite as the Builder
+adds them: a field row, an item row with its common fields).
 """
 import sqlite3
 import time
@@ -65,13 +65,15 @@ def import_while_serving(server, project, zip_path, jam):
     return result, loop, seconds
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
+@pytest.fixture(params=["postgresql", "mysql", "sqlite"])
 def database(request):
-    """A PostgreSQL database for a new project, or None: the demo's own SQLite database
-    (its rows included; SQLite drops a column by rebuilding the table)."""
+    """A PostgreSQL or MariaDB database for a new project (MariaDB commits each DDL
+    statement by itself), or None: the demo's own SQLite database (its rows included;
+    SQLite drops a column by rebuilding the table)."""
     if request.param == "sqlite":
         return None
-    return request.getfixturevalue("pg_database")
+    return request.getfixturevalue({"postgresql": "pg_database",
+                                    "mysql": "mysql_database"}[request.param])
 
 
 def test_jam_70_serves_through_imports_that_add_and_remove(demo_zips, database, tmp_path):
