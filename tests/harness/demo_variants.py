@@ -7,11 +7,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from sqlalchemy import text
-
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.defs import DB_TYPE_NAMES
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
 
 from . import projects
 from .ansible_run import run_module
@@ -64,16 +60,6 @@ def add_field_and_item(project):
         _copy_rows(con, "SYS_PRIVILEGES", f"ITEM_ID = {genres} AND DELETED = 0",
                    {"ID": lambda row: next_privilege + row["OWNER_REC_ID"], "ITEM_ID": item})
         con.commit()
-
-
-def insert_customer(project, loyalty):
-    engine = create_engine(Project(project).connection())
-    try:
-        with engine.begin() as conn:
-            conn.execute(text('INSERT INTO demo_customers (firstname, loyalty, deleted) '
-                              "VALUES ('Ann', :loyalty, 0)"), {"loyalty": loyalty})
-    finally:
-        engine.dispose()
 
 
 def export(project, dest, jam):

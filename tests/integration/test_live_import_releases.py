@@ -96,9 +96,10 @@ def test_jam_70_serves_through_imports_that_add_and_remove(demo_zips, database, 
         # restarted processes (Jam.py caches them), which the result asks for.
         client = logged_in(server.url, jam.major >= 7)
         assert NEW_FIELD in client.item("customers").field_names, figures
-        variants.insert_customer(project, "gold")  # harness apply speaks 5.x; the read is 7.0's
-        assert "gold" in [r[NEW_FIELD] for r in client.open("customers",
-                                                            fields=["id", NEW_FIELD])]
+        added_id = client.insert("customers", {"firstname": "Ann", "lastname": "Gold",
+                                               NEW_FIELD: "gold"})
+        assert [r[NEW_FIELD] for r in logged_in(server.url, True).open(
+            "customers", where={"id": added_id}, fields=["id", NEW_FIELD])] == ["gold"]
         assert added["restart_needed"] and "privileges" in added["restart_reasons"][0], added
         server.stop()
         server.start()
