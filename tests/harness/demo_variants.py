@@ -62,6 +62,19 @@ def add_field_and_item(project):
         con.commit()
 
 
+def change_field(project, item, field_name, **columns):
+    """Set SYS_FIELDS columns ({"F_SIZE": 60, ...}) of a field of a demo item, as the
+    Builder's field dialog saves them."""
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con:
+        sets = ", ".join(f"{column} = ?" for column in columns)
+        changed = con.execute(
+            f"UPDATE SYS_FIELDS SET {sets} WHERE F_FIELD_NAME = ? AND DELETED = 0 AND "
+            "OWNER_REC_ID = (SELECT ID FROM SYS_ITEMS WHERE F_ITEM_NAME = ? AND DELETED = 0 "
+            "AND TYPE_ID = 10)", [*columns.values(), field_name, item]).rowcount
+        assert changed == 1, (item, field_name)
+        con.commit()
+
+
 def export(project, dest, jam):
     return Path(run_module("jampy.deploy.jam_export", {
         "project_path": str(project), "dest": str(dest)}, python=jam.python())["dest"])

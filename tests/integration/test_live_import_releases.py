@@ -131,6 +131,43 @@ def test_jam_5_answers_maintenance_during_the_window_and_serves_after(
         assert NEW_FIELD in client.item("customers").field_names, figures
 
 
+# The field changes the 7.0 Builder makes to an existing field (its type is read-only
+# there; a text field's size can grow): the SYS_FIELDS columns each sets.
+FIELD_CHANGES = {
+    "rename": {"F_FIELD_NAME": "fax_number", "F_DB_FIELD_NAME": "FAX_NUMBER"},
+    "resize": {"F_SIZE": 60},
+}
+
+
+@pytest.mark.parametrize("change", sorted(FIELD_CHANGES))
+def test_jam_70_serves_through_an_import_that_renames_or_resizes_a_field(
+        change, demo_zips, pg_database, tmp_path):
+    """The column is renamed (or widened) in the database transaction that precedes the
+    version bump: a request the old metadata serves in between would name a column that
+    is gone. Measured: none gets an error (docs/reliability.md)."""
+    jam = J70
+    base, unused = demo_zips(jam)
+    changed = projects.copy_demo(tmp_path / "changed", jam)
+    variants.change_field(changed, "customers", "fax", **FIELD_CHANGES[change])
+    zip_path = variants.export(changed, tmp_path / "changed.zip", jam)
+    project = variants.serving_project(tmp_path / "target", jam, pg_database, base)
+    with JamServer(project, jam=jam) as server:
+        result, loop, seconds = import_while_serving(server, project, zip_path, jam)
+        figures = f"import {seconds:.1f} s; requests {loop.figures()}"
+        print(f"{change}: {figures}")
+        assert result["changed"] and result["maintenance"] == "live", result
+        assert not result["restart_needed"] and not result["deferred"], result
+        assert not loop.failures(), f"HTTP 5xx or failed requests: {figures}"
+        client = logged_in(server.url, True)
+        field = client.item("customers").field(
+            FIELD_CHANGES[change].get("F_FIELD_NAME", "fax"))
+        assert field.size == FIELD_CHANGES[change].get("F_SIZE", 24), field
+        added = client.insert("customers", {"firstname": "Ann", "lastname": "Fax",
+                                            field.name: "+33 1 23"})
+        assert [r[field.name] for r in client.open("customers", where={"id": added})] == \
+            ["+33 1 23"]
+
+
 def counters(project):
     with closing(sqlite3.connect(project / "admin.sqlite")) as con:
         return con.execute("SELECT F_BUILD_VERSION, F_PARAMS_VERSION, F_MODIFICATION "
