@@ -10,6 +10,7 @@ PostgreSQL, MariaDB or its own SQLite database, and a variant of it with one mor
 customers and one more item (rows added to a copy of the demo's admin.sqlite as the Builder
 adds them: a field row, an item row with its common fields).
 """
+import shutil
 import sqlite3
 import time
 import urllib.error
@@ -296,3 +297,38 @@ def test_jam_70_a_stuck_maintenance_flag_needs_a_restart_and_jam_params_says_so(
         server.stop()
         server.start()
         assert server.client().status("load") == RESPONSE
+
+
+def test_jam_70_own_import_from_migration_folder_and_the_other_processes(
+        demo_zips, pg_database, tmp_path):
+    """The ``migration_folder`` delivery on 7.x, as the migrate role does it: the zip in
+    ``migration/``, a restart (process ``a``), whose start runs Jam.py 7.0.120's own
+    import - which sets the maintenance flag - while process ``b`` serves a client; then
+    ``b`` restarts too (mod_wsgi restarts every daemon process once wsgi.py is touched)."""
+    jam = J70
+    base, more = demo_zips(jam)
+    project = variants.serving_project(tmp_path / "target", jam, pg_database, base)
+    with JamServer(project, jam=jam) as a, JamServer(project, jam=jam) as b:
+        loop = ApiLoop(b.url, form_login=True)
+        loop.start()
+        time.sleep(2)
+        loop.during()
+        (project / "migration").mkdir(exist_ok=True)
+        shutil.copy(more, project / "migration" / more.name)
+        a.stop()
+        a.start()  # Jam.py imports the zip while it starts
+        imported = not (project / "migration" / more.name).exists()
+        time.sleep(3)
+        loop.phase = "after"  # a has imported, b has not restarted
+        time.sleep(3)
+        loop.stop()
+        figures = f"requests on b {loop.figures()}"
+        print(f"migration folder: {figures}")
+        assert imported, a.log()[-3000:]
+        assert NEW_FIELD in logged_in(a.url, True).item("customers").field_names
+        assert loop.outcomes("before") == {"served": loop.outcomes("before")["served"]}, figures
+        assert loop.outcomes("after") == {"http 500": loop.outcomes("after")["http 500"]}, \
+            figures
+        b.stop()
+        b.start()
+        assert NEW_FIELD in logged_in(b.url, True).item("customers").field_names
