@@ -10,12 +10,14 @@ PostgreSQL, MariaDB or its own SQLite database, and a variant of it with one mor
 customers and one more item (rows added to a copy of the demo's admin.sqlite as the Builder
 adds them: a field row, an item row with its common fields).
 """
+import collections
 import shutil
 import sqlite3
 import time
 import urllib.error
 from contextlib import closing
 
+import jinja2
 import pytest
 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
@@ -35,6 +37,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect
     reflect_schema)
 
 from tests.harness import jamenv, projects, services
+from tests.harness.jamenv import REPO
 from tests.harness import demo_variants as variants
 from tests.harness.admin_dump import dump_admin
 from tests.harness.ansible_run import run_module
@@ -332,3 +335,43 @@ def test_jam_70_own_import_from_migration_folder_and_the_other_processes(
         b.stop()
         b.start()
         assert NEW_FIELD in logged_in(b.url, True).item("customers").field_names
+
+
+def project_wsgi(project):
+    """The project's wsgi.py as the project role writes it (jampy_guard, the reload gate)."""
+    template = jinja2.Template((REPO / "roles/project/templates/wsgi.py.j2").read_text())
+    (project / "wsgi.py").write_text(template.render(
+        ansible_managed="test", jampy_builder_access="none"))
+
+
+def test_jam_70_concurrent_clients_through_the_project_wsgi_py(demo_zips, pg_database,
+                                                                tmp_path):
+    """Six clients without pause while imports add and remove a field and an item, served
+    through the role's wsgi.py: its reload gate lets each reload run alone. Without it,
+    most such imports had failed requests (an empty task tree...: docs/reliability.md)."""
+    jam = J70
+    base, more = demo_zips(jam)
+    project = variants.serving_project(tmp_path / "target", jam, pg_database, base)
+    project_wsgi(project)
+    with JamServer(project, jam=jam, own_wsgi=True,
+                   python_path=[REPO / "roles/project/files"]) as server:
+        for zip_path in (more, base, more, base):
+            loops = [ApiLoop(server.url, form_login=True, pause=0) for unused in range(6)]
+            for loop in loops:
+                loop.start()
+            time.sleep(2)
+            for loop in loops:
+                loop.during()
+            result = variants.live_import(project, zip_path, jam)
+            for loop in loops:
+                loop.phase = "after"
+            time.sleep(2)
+            for loop in loops:
+                loop.stop()
+            figures = dict(sum((collections.Counter(
+                {f"{phase} {outcome}": n for (phase, outcome), n in loop.counts.items()})
+                for loop in loops), collections.Counter()))
+            print(f"6 clients: {figures}")
+            assert result["changed"] and not any(loop.failures() for loop in loops), figures
+            assert all(loop.outcomes("during").get("served") for loop in loops), figures
+        assert "Traceback" not in server.log().split("serving")[-1], server.log()[-3000:]
