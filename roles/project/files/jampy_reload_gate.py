@@ -62,4 +62,3 @@ class ReloadGate:
                     self.alone = False
                     self.seen = marker
                 self.turn.notify_all()
-
