@@ -49,10 +49,12 @@ description:
     differences between the database and the metadata, its known omissions (measured on
     5.4.136, 5.5.4 and 7.0.120 with SQLite, PostgreSQL and MariaDB) - no foreign keys in
     SQLite, and with 7.0 a column for each calculated field of an item it created and the
-    indexes of an item copy it created, on the table the copy shares with its source. They
-    are not drift - never refused - and are listed in C(omissions) and as warnings. A SQLite
-    table without its foreign keys gets them when the import changes that table anyway (it
-    is rebuilt instead of altered), or with I(repair_omissions) at once; a calculated
+    indexes of an item copy it created, on the table the copy shares with its source, which
+    it leaves there when it deletes the copy (an index the project's import logs show
+    created and never dropped). They are not drift - never refused - and are listed in
+    C(omissions) and as warnings. A SQLite table without its foreign keys gets them when
+    the import changes that table anyway (it is rebuilt instead of altered), or with
+    I(repair_omissions) at once; an index left behind is dropped the same way; a calculated
     field's column and a copy's index are kept and left out when their table is
     rebuilt. Other differences are drift (I(drift)).
   - Fixes some Jam.py import quirks on purpose - a changed index or foreign key is
@@ -165,7 +167,7 @@ options:
       - Repair Jam.py's known omissions that can be repaired now rather than with the next
         change of their tables - a SQLite table without the foreign keys its metadata
         declares is rebuilt with them (rows copied; an import with nothing else to do
-        then changes only that).
+        then changes only that), an index an import left behind is dropped.
     type: bool
     default: false
   replace_retyped_items:

@@ -48,7 +48,7 @@ class ApiLoop(threading.Thread):
             return f"http {exc.code}"
         except (urllib.error.URLError, ConnectionError, OSError):
             return "refused"
-        except JamError as exc:
+        except (JamError, KeyError) as exc:  # KeyError: a task tree without the item
             self.client.info = None  # the next request loads the task tree again
             return f"error: {str(exc)[:100]}"
 

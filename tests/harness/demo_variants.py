@@ -2,15 +2,12 @@
 more field on customers (``loyalty``) and one more item (``regions``), made by adding rows
 to a copy of the demo's admin.sqlite as the Builder adds them (a field row; an item row
 with its common fields, name and privileges like genres'); projects of a release on
-PostgreSQL serving the demo in safe mode; jam_import run by the release's Python."""
+PostgreSQL or MariaDB serving the demo in safe mode; jam_import run by the release's Python."""
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from sqlalchemy import text
-
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
-from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
+from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.defs import DB_TYPE_NAMES
 
 from . import projects
 from .ansible_run import run_module
@@ -65,14 +62,17 @@ def add_field_and_item(project):
         con.commit()
 
 
-def insert_customer(project, loyalty):
-    engine = create_engine(Project(project).connection())
-    try:
-        with engine.begin() as conn:
-            conn.execute(text('INSERT INTO demo_customers (firstname, loyalty, deleted) '
-                              "VALUES ('Ann', :loyalty, 0)"), {"loyalty": loyalty})
-    finally:
-        engine.dispose()
+def change_field(project, item, field_name, **columns):
+    """Set SYS_FIELDS columns ({"F_SIZE": 60, ...}) of a field of a demo item, as the
+    Builder's field dialog saves them."""
+    with closing(sqlite3.connect(project / "admin.sqlite")) as con:
+        sets = ", ".join(f"{column} = ?" for column in columns)
+        changed = con.execute(
+            f"UPDATE SYS_FIELDS SET {sets} WHERE F_FIELD_NAME = ? AND DELETED = 0 AND "
+            "OWNER_REC_ID = (SELECT ID FROM SYS_ITEMS WHERE F_ITEM_NAME = ? AND DELETED = 0 "
+            "AND TYPE_ID = 10)", [*columns.values(), field_name, item]).rowcount
+        assert changed == 1, (item, field_name)
+        con.commit()
 
 
 def export(project, dest, jam):
@@ -87,11 +87,12 @@ def live_import(project, zip_path, jam):
 
 
 def serving_project(folder, jam, db, zip_path):
-    """A new project of the release on ``db`` with the demo imported, in safe mode."""
+    """A new project of the release on ``db`` (PostgreSQL or MariaDB) with the demo
+    imported, in safe mode."""
     project = projects.create_project(folder, jam)
     run_module("jampy.deploy.jam_project", {
         "project_path": str(project), "name": "Demo", "item_name": "demo",
-        "db_type": "postgresql", "database": db.database, "user": db.user,
+        "db_type": DB_TYPE_NAMES[db.db_type], "database": db.database, "user": db.user,
         "password": db.password, "host": db.host, "port": str(db.port)}, python=jam.python())
     assert live_import(project, zip_path, jam)["changed"]
     run_module("jampy.deploy.jam_params", {"project_path": str(project), "safe_mode": True},

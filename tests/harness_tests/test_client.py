@@ -1,12 +1,14 @@
 """The harness client against a running Jam.py 5.4: load, open, insert/update/delete and a
 master record with a detail record, the way the browser client (jam.js) sends them; status
-5 (safe mode), 7 (maintenance) and 8 (project changed: load again, repeat once)."""
+5 (safe mode), 7 (maintenance) and 8 (project changed: load again, repeat once). Against
+Jam.py 7.0.120: insert, update and delete in its change log format."""
 import datetime
 import sqlite3
 
 import pytest
 
-from tests.harness import apps, projects
+from tests.harness import apps, jamenv, projects
+from tests.harness.api_loop import logged_in
 from tests.harness.databases import HOST, POSTGRESQL
 from tests.harness.server import (MAINTENANCE, MODIFIED, NOT_LOGGED, RESPONSE, JamError,
                                   JamServer, NotLoggedIn, ProjectModified, UnderMaintenance)
@@ -108,6 +110,25 @@ def spy_statuses(client):
 
     client.api = recording
     return seen
+
+
+def test_70_insert_update_delete(tmp_path):
+    jam = jamenv.ALL[-1]
+    demo = projects.copy_demo(tmp_path / "demo", jam)
+    with JamServer(demo, jam=jam) as server:
+        client = logged_in(server.url, form_login=True)
+        new_id = client.insert("customers", {"firstname": "Ada", "lastname": "Lovelace"})
+        assert client.major == 7 and isinstance(new_id, int)
+        assert [(c["firstname"], c["lastname"]) for c in client.open(
+            "customers", where={"id": new_id})] == [("Ada", "Lovelace")]
+        client.update("customers", new_id, {"lastname": "King"})
+        assert logged_in(server.url, form_login=True).open(
+            "customers", where={"id": new_id})[0]["lastname"] == "King"
+        client.delete("customers", new_id)
+        assert client.open("customers", where={"id": new_id}) == []
+        with pytest.raises(KeyError, match="no_such_field"):
+            client.insert("customers", {"no_such_field": 1})
+        assert "Traceback" not in server.log()
 
 
 def test_project_changed_reloads_and_retries_once_maintenance_raises(demo_project):

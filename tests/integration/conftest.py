@@ -5,7 +5,7 @@ import pytest
 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.archive import export
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.project import Project
-from tests.harness import apps, databases, projects, services
+from tests.harness import apps, databases, jamenv, projects, services
 
 
 def export_zip(project_dir, dest):
@@ -21,18 +21,31 @@ def demo_zip(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def shop_versions(tmp_path_factory):
-    """[(label, zip)]: SHOP_APP, then one more version per SHOP_EVOLUTION step, each
-    made with Jam.py's own Builder functions in a SQLite development project."""
-    root = tmp_path_factory.mktemp("shop-dev")
-    dev = projects.create_project(root / "shop")
-    apps.build(dev, [apps.complete(apps.sqlite_database()), *apps.SHOP_APP])
-    versions = [("shop", export_zip(dev, root / "v00.zip"))]
-    for n, op in enumerate(apps.SHOP_EVOLUTION, 1):
-        apps.build(dev, [op])
-        label = f"{op['op']} {op.get('item', '')} {op.get('field', op.get('name', ''))}".strip()
-        versions.append((label, export_zip(dev, root / f"v{n:02d}.zip")))
+def shop_versions_of(tmp_path_factory):
+    """``versions(jam)``: [(label, zip)] of a release (5.x): SHOP_APP, then one more
+    version per SHOP_EVOLUTION step, each made with that release's own Builder functions
+    in a SQLite development project; made once per release."""
+    made = {}
+
+    def versions(jam):
+        if jam.version not in made:
+            root = tmp_path_factory.mktemp(f"shop-dev-{jam.version}")
+            dev = projects.create_project(root / "shop", jam)
+            apps.build(dev, [apps.complete(apps.sqlite_database()), *apps.SHOP_APP], jam=jam)
+            made[jam.version] = [("shop", export_zip(dev, root / "v00.zip"))]
+            for n, op in enumerate(apps.SHOP_EVOLUTION, 1):
+                apps.build(dev, [op], jam=jam)
+                label = f"{op['op']} {op.get('item', '')} " \
+                        f"{op.get('field', op.get('name', ''))}".strip()
+                made[jam.version].append((label, export_zip(dev, root / f"v{n:02d}.zip")))
+        return made[jam.version]
     return versions
+
+
+@pytest.fixture(scope="session")
+def shop_versions(shop_versions_of):
+    """The shop's versions made with the reference release, 5.4.136."""
+    return shop_versions_of(jamenv.REFERENCE)
 
 
 @pytest.fixture

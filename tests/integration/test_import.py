@@ -26,7 +26,7 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect
     reflect_schema)
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.derive import (
     schema_from_metadata)
-from tests.harness import projects
+from tests.harness import jamenv, projects
 from tests.harness.admin_dump import dump_admin
 from tests.harness.server import MAINTENANCE, MODIFIED, RESPONSE, JamServer
 
@@ -98,9 +98,12 @@ def test_differential_with_jams_own_import(kind, app, demo_zip, shop_versions, t
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_evolution_step_by_step_keeps_rows(kind, shop_versions, target_project):
-    target = target_project(kind)
-    for n, (label, zip_path) in enumerate(shop_versions):
+@pytest.mark.parametrize("jam", jamenv.ALL[:2], ids=str)
+def test_evolution_step_by_step_keeps_rows(jam, kind, shop_versions_of, target_project):
+    """Each release of the 5.x line (7.0: test_features_70.py) with the shop its own
+    Builder evolved; the rows inserted after each step survive the next ones."""
+    target = target_project(kind, jam=jam)
+    for n, (label, zip_path) in enumerate(shop_versions_of(jam)):
         result = our_import(target, zip_path)
         assert result.changed, label
         assert no_drift(target) == [], label
@@ -113,7 +116,7 @@ def test_evolution_step_by_step_keeps_rows(kind, shop_versions, target_project):
         engine.dispose()
         assert names == sorted(f"customer {i}" for i in range(n + 1)), label
         assert not our_import(target, zip_path).changed, label
-    with JamServer(target) as server:
+    with JamServer(target, jam=jam) as server:
         client = server.client()
         client.load()
         supplier = client.insert("suppliers", {"name": "Acme"})

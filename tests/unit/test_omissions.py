@@ -37,7 +37,7 @@ def test_missing_sqlite_foreign_keys_and_calculated_columns_are_omissions_not_dr
         ("calculated field column", "table INV: column TOTAL REAL: not expected, found"),
         ("SQLite foreign key", "table INV: foreign key (CUSTOMER) references CUST (ID): missing")]
     assert drift == ["table INV: column HAND TEXT: not expected, found"]
-    assert omissions.tables_a_rebuild_repairs(omissions.recognise(
+    assert omissions.tables_to_repair(omissions.recognise(
         differences(expected, live), omissions.Context(dialect_for(j.SQLITE)))[0]) == {"INV"}
 
 
@@ -118,3 +118,55 @@ def test_calculated_columns_of_the_70_demo(tmp_path):
     shutil.copy(Path(__file__).resolve().parents[1] / "fixtures" / "jam70" / "demo-admin.sqlite",
                 tmp_path / "admin.sqlite")
     assert ("DEMO_TRACKS", "TRACKS_SOLD") in calculated_columns(Project(tmp_path).metadata())
+
+
+def test_an_index_an_import_created_and_left_is_an_omission_dropped_with_the_next_change(
+        tmp_path):
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.jam.import_log import (
+        logged_indexes)
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.render import (
+        render_plan)
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.plan import Plan
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.migrate.steps import (
+        DropIndex)
+    from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model import Index
+
+    # Jam.py 7.0.120's logs on PostgreSQL: the copy's index created, the copy deleted later
+    # without a DROP; another index created and dropped again.
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "import_2026-01-01_10-00-00.log").write_text(
+        'THE METADATA HAVE BEEN SUCCESSFULLY IMPORTED\n\n'
+        'CREATE  INDEX IF NOT EXISTS "vip_city_idx" ON "cust" ("city")\n'
+        'CREATE UNIQUE INDEX IF NOT EXISTS "gone_idx" ON "cust" ("city")\n')
+    (tmp_path / "logs" / "import_2026-01-02_10-00-00.log").write_text(
+        'THE METADATA HAVE BEEN SUCCESSFULLY IMPORTED\n\nDROP INDEX IF EXISTS "gone_idx"\n')
+    assert logged_indexes(tmp_path) == frozenset({("CUST", "VIP_CITY_IDX")})
+    assert logged_indexes(tmp_path / "nowhere") == frozenset()
+
+    cust = Table("cust", [Column("id", "INTEGER", True, field_id=1),
+                          Column("city", "TEXT", field_id=2)], item_id=6)
+    live = Table("cust", cust.columns, indexes=[Index("vip_city_idx", (("city", False),)),
+                                                Index("hand_idx", (("city", False),))])
+    pg = Schema(j.POSTGRESQL, {"cust": cust})
+    known, drift = omissions.recognise(
+        differences(pg, Schema(j.POSTGRESQL, {"cust": live})),
+        omissions.Context(dialect_for(j.POSTGRESQL), logged_indexes=logged_indexes(tmp_path)))
+    assert [(o.kind.name, o.difference.name) for o in known] == [
+        ("index left by an import", "vip_city_idx")]
+    assert [d.name for d in drift] == ["hand_idx"]  # made by hand: drift
+
+    repair, leftovers = omissions.tables_to_repair(known), omissions.leftover_indexes(known)
+    dialect = dialect_for(j.POSTGRESQL)
+    changed = Schema(j.POSTGRESQL, {"cust": Table("cust", [
+        *cust.columns, Column("note", "TEXT", field_id=3)], item_id=6)})
+    assert schema_steps(pg, pg, dialect, repair, leftovers=leftovers) == []
+    steps = schema_steps(pg, changed, dialect, repair, leftovers=leftovers)
+    assert [type(s) for s in steps] == [DropIndex, AddColumn]
+    assert [type(s) for s in schema_steps(pg, pg, dialect, repair, repair_now=True,
+                                          leftovers=leftovers)] == [DropIndex]
+    for db_type, expected in ((j.POSTGRESQL, 'DROP INDEX "vip_city_idx"'),
+                              (j.MYSQL, "DROP INDEX `vip_city_idx` ON `cust`")):
+        sqls = [sql for step, statements in render_plan(
+            Plan(steps, [], Schema(db_type, pg.tables), Schema(db_type, changed.tables)),
+            db_type) for sql in statements]
+        assert sqls[0] == expected, sqls

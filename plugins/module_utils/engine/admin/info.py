@@ -65,5 +65,5 @@ def project_drift(project, engine_factory):
             found = drift(conn, dialect, schema_from_metadata(metadata))
     finally:
         engine.dispose()
-    known, found = omissions.recognise(found, omissions.Context.of(metadata, dialect))
+    known, found = omissions.recognise(found, omissions.Context.of(metadata, dialect, project.path))
     return [str(d) for d in found], [str(o) for o in known]

@@ -11,6 +11,13 @@ from ..files import make_dirs, write_text
 from .langs import translations
 
 _LOG_NAME = re.compile(r"^import_(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)\.log$")
+# Index statements as imports log them (Jam.py quotes names with ", SQLAlchemy on MySQL
+# with `): the index name, and for a creation its table.
+_QUOTED = r'["`]?([^"`\s]+)["`]?'
+_CREATE_INDEX = re.compile(r"^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+                           + _QUOTED + r"\s+ON\s+" + _QUOTED, re.IGNORECASE | re.MULTILINE)
+_DROP_INDEX = re.compile(r"^DROP\s+INDEX\s+(?:IF\s+EXISTS\s+)?" + _QUOTED,
+                         re.IGNORECASE | re.MULTILINE)
 _ONE_SECOND = datetime.timedelta(seconds=1)
 RESULT_KEYS = {"import_success": "success", "import_errors": "errors",
                "import_failed": "failed"}
@@ -80,6 +87,23 @@ def import_logs(project_path):
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if _LOG_NAME.match(p.name) and p.is_file())
+
+
+def logged_indexes(project_path):
+    """(TABLE, INDEX) names, upper-cased, of the indexes the project's import logs show
+    created and not dropped by a later import: what imports left in the database."""
+    created = {}
+    for path in import_logs(project_path):
+        content = path.read_text(encoding="utf-8", errors="replace")
+        events = [(m.start(), m.group(1).upper(), m.group(2).upper())
+                  for m in _CREATE_INDEX.finditer(content)]
+        events += [(m.start(), m.group(1).upper(), None) for m in _DROP_INDEX.finditer(content)]
+        for unused, index, table in sorted(events):
+            if table is None:
+                created.pop(index, None)
+            else:
+                created[index] = table
+    return frozenset((table, index) for index, table in created.items())
 
 
 def _result_texts(project_path):

@@ -35,7 +35,7 @@ from .plan import build_plan, check_integrity
 from .rehearsal import rehearse
 from .render import render_plan
 from .summary import summarize
-from .steps import RebuildTable
+from .steps import DropIndex, RebuildTable
 
 REPAIRED = " - repaired by this import"
 # Seconds running processes get, still in maintenance, to reload the imported metadata
@@ -275,7 +275,7 @@ class Importer:
         with engine.connect() as conn:
             found = guards.drift(conn, self.dialect, self.plan.current_schema)
             known, found = omissions.recognise(
-                found, omissions.Context.of(self.current, self.dialect))
+                found, omissions.Context.of(self.current, self.dialect, self.project.path))
             self.result.drift = [str(d) for d in found]
             guards.check_drift(found, self.options.drift)
             self.result.warnings += [f"drift: {d}" for d in found]
@@ -287,17 +287,21 @@ class Importer:
         """The plan again, rebuilding the tables whose omissions a rebuild repairs when
         they change anyway (or all of them with repair_omissions); the omissions reported,
         those this import repairs marked so."""
-        tables = omissions.tables_a_rebuild_repairs(known)
+        tables = omissions.tables_to_repair(known)
         if tables:
             self._use_plan(build_plan(self.current, self.desired, self.dialect.code,
                                       self.soft_deleted, tables, self.options.repair_omissions,
-                                      self.retyped))
+                                      self.retyped, omissions.leftover_indexes(known)))
         rebuilt = {s.old.name for s in self.plan.steps if isinstance(s, RebuildTable)}
-        self.result.omissions = [
-            f"{o}{REPAIRED if o.kind.rebuild_repairs and o.table in rebuilt else ''}"
-            for o in known]
+        dropped = {(s.table, s.index.name) for s in self.plan.steps if isinstance(s, DropIndex)}
+
+        def repaired(o):
+            return (o.kind.rebuild_repairs or o.kind.drop_repairs) and o.table in rebuilt \
+                or o.kind.drop_repairs and (o.table, o.difference.name) in dropped
+        self.result.omissions = [f"{o}{REPAIRED if repaired(o) else ''}" for o in known]
         self.result.warnings += [f"Jam.py omission: {line}" for line in self.result.omissions]
-        for name in sorted(tables & rebuilt):  # the foreign keys Jam.py left out
+        for name in sorted({o.table for o in known if o.kind.rebuild_repairs} & rebuilt):
+            # the foreign keys Jam.py left out
             self.result.warnings += guards.dangling_references(
                 conn, self.plan.current_schema.tables[name])
 

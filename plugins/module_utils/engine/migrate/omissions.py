@@ -5,15 +5,20 @@ Measured by comparing projects imported by Jam.py 5.4.136, 5.5.4 and 7.0.120 wit
 schema model on SQLite, PostgreSQL and MariaDB (tests/integration/test_adopt.py): 5.x
 and 7.0 never create foreign keys in SQLite, 7.0 creates a column for each calculated field
 of a new item and, for a new item copy, the indexes defined on the copy on the table it
-shares with its source (tests/integration/test_features_70.py). Index, sequence and key names matched everywhere. They are recognised here
-so that an import neither refuses them as drift nor hides them: each is reported, and
-repaired where a repair is clean (``Kind.rebuild_repairs``: a SQLite table rebuild creates
-the foreign keys). A new kind is one more ``Kind`` and rule registered with ``@omission``.
+shares with its source (tests/integration/test_features_70.py), and when it deletes the
+copy it leaves that index behind (its import looks the owner of a deleted index up among
+the new items, where the copy no longer is). Index, sequence and key names matched
+everywhere. They are recognised here so that an import neither refuses them as drift nor
+hides them: each is reported, and repaired where a repair is clean (``Kind.rebuild_repairs``:
+a SQLite table rebuild creates the foreign keys; ``Kind.drop_repairs``: an index no metadata
+defines is dropped). A new kind is one more ``Kind`` and rule registered with ``@omission``.
 """
 from dataclasses import dataclass
 
+from ..jam.import_log import logged_indexes
 from ..schema.compare import Missing, Unexpected
 from ..schema.derive import calculated_columns, copy_indexes
+from ..schema.model import Index
 
 
 @dataclass(frozen=True)
@@ -23,21 +28,26 @@ class Kind:
     cause: str
     handling: str
     rebuild_repairs: bool = False  # a rebuild of the table from the metadata repairs it
+    drop_repairs: bool = False  # dropping what was left (or a rebuild) repairs it
 
 
 @dataclass(frozen=True)
 class Context:
     """What the rules need to know about the project: its database's dialect, the
-    (table, column) names of its calculated fields and the (table, index) names of the
-    indexes of its item copies, upper-cased."""
+    (table, column) names of its calculated fields, the (table, index) names of the
+    indexes of its item copies and of the indexes its import logs show created and never
+    dropped, upper-cased."""
     dialect: object
     calculated_columns: frozenset = frozenset()
     copy_indexes: frozenset = frozenset()
+    logged_indexes: frozenset = frozenset()
 
     @classmethod
-    def of(cls, metadata, dialect):
-        """The context of a project database described by ``metadata``."""
-        return cls(dialect, calculated_columns(metadata), copy_indexes(metadata))
+    def of(cls, metadata, dialect, project_path=None):
+        """The context of a project database described by ``metadata``; the import logs
+        of the project at ``project_path``, when given."""
+        return cls(dialect, calculated_columns(metadata), copy_indexes(metadata),
+                   logged_indexes(project_path) if project_path else frozenset())
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,14 @@ COPY_INDEX = Kind(
     "kept as it is; a SQLite rebuild of the table leaves it out")
 
 
+LEFTOVER_INDEX = Kind(
+    "index left by an import",
+    "an import created it (the project's import logs show it) and the metadata no longer "
+    "defines it: Jam.py 7's import leaves the index of an item copy it deletes",
+    "dropped when jam_import next changes the table, or now with repair_omissions",
+    drop_repairs=True)
+
+
 @omission(SQLITE_FOREIGN_KEY)
 def _sqlite_foreign_key(difference, context):
     return (isinstance(difference, Missing) and difference.what == "foreign key"
@@ -100,6 +118,12 @@ def _copy_index(difference, context):
             and (difference.table.upper(), difference.name.upper()) in context.copy_indexes)
 
 
+@omission(LEFTOVER_INDEX)
+def _leftover_index(difference, context):
+    return (isinstance(difference, Unexpected) and difference.what == "index"
+            and (difference.table.upper(), difference.name.upper()) in context.logged_indexes)
+
+
 def recognise(found, context):
     """(omissions, drift): the differences ``found`` split into Jam.py's known omissions
     and the rest, which is drift."""
@@ -113,6 +137,16 @@ def recognise(found, context):
     return omissions, drift
 
 
-def tables_a_rebuild_repairs(omissions):
-    """Names of the tables whose omissions a rebuild from the metadata repairs."""
-    return {o.table for o in omissions if o.kind.rebuild_repairs}
+def tables_to_repair(omissions):
+    """Names of the tables whose omissions a rebuild from the metadata (or, for an index
+    left behind, a drop) repairs."""
+    return {o.table for o in omissions if o.kind.rebuild_repairs or o.kind.drop_repairs}
+
+
+def leftover_indexes(omissions):
+    """{table name: indexes to drop}: the indexes of ``omissions`` a drop repairs."""
+    found = {}
+    for o in omissions:
+        if o.kind.drop_repairs:
+            found.setdefault(o.table, []).append(Index(o.difference.name, ()))
+    return found

@@ -93,13 +93,14 @@ class Plan:
 
 
 def build_plan(current, desired, db_type, soft_deleted=None, repair=frozenset(),
-               repair_now=False, replaced=frozenset()):
+               repair_now=False, replaced=frozenset(), leftovers=None):
     """Plan from the project's ``current`` metadata to ``desired`` (see incoming.prepare)
     on a ``db_type`` database; ``soft_deleted``: {admin item: rows marked deleted};
-    ``repair``, ``repair_now``, ``replaced``: see ``schema_steps``."""
+    ``repair``, ``repair_now``, ``replaced``, ``leftovers``: see ``schema_steps``."""
     old = schema_from_metadata(current, db_type)
     new = schema_from_metadata(desired, db_type)
-    steps = schema_steps(old, new, dialect_for(db_type), repair, repair_now, replaced)
+    steps = schema_steps(old, new, dialect_for(db_type), repair, repair_now, replaced,
+                         leftovers)
     return Plan(steps, admin_changes(current, desired, soft_deleted or {}), old, new)
 
 
@@ -108,13 +109,15 @@ def _by(items, key):
 
 
 def schema_steps(old, new, dialect, repair=frozenset(), repair_now=False,
-                 replaced=frozenset()):
+                 replaced=frozenset(), leftovers=None):
     """The steps from the schema ``old`` to ``new``, in a safe order: drop foreign keys →
     drop indexes → drop tables → column changes → create tables → create indexes → add
     foreign keys. ``repair``: names of tables whose live state a rebuild repairs
     (``omissions``); on a table-rebuild database they are rebuilt when they change at all,
-    or with ``repair_now`` in any case. ``replaced``: IDs of items whose old table is
-    dropped and new one created (an item ID reused for another item type)."""
+    or with ``repair_now`` in any case; ``leftovers``: {table name: indexes the live table
+    has and no metadata defines}, dropped then (a rebuild leaves them out). ``replaced``:
+    IDs of items whose old table is dropped and new one created (an item ID reused for
+    another item type)."""
     inline, rebuilds = dialect.inline_foreign_keys, dialect.rebuilds_tables
     old_tables, new_tables = _by(old.tables.values(), "item_id"), _by(new.tables.values(), "item_id")
     drop_fks, drop_indexes, drop_tables, columns, creates, add_indexes, add_fks = (
@@ -143,6 +146,9 @@ def schema_steps(old, new, dialect, repair=frozenset(), repair_now=False,
             continue
         columns.extend(column_steps)
         drop_indexes.extend(DropIndex(before.name, i) for i in removed_i)
+        if repaired:
+            drop_indexes.extend(DropIndex(before.name, i)
+                                for i in (leftovers or {}).get(before.name, ()))
         add_indexes.extend(CreateIndex(table.name, i) for i in added_i)
         drop_fks.extend(DropForeignKey(before.name, fk) for fk in removed_f)
         add_fks.extend(AddForeignKey(table.name, fk) for fk in added_f)

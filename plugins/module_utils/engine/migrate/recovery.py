@@ -100,7 +100,8 @@ def _database_is_new(project, backup, entry, engine_factory):
     pending = entry.get("deferred") or []
     found = [d for d in differences(schema_from_metadata(desired, db_type), live)
              if not deferred.pending(d, pending)]
-    return not omissions.recognise(found, omissions.Context.of(desired, dialect_for(db_type)))[1]
+    return not omissions.recognise(found, omissions.Context.of(
+        desired, dialect_for(db_type), project.path))[1]
 
 
 def _roll_forward(project, backup, entry, engine_factory, report):
