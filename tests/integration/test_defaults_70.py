@@ -108,12 +108,9 @@ def our_import(project, zip_path, check_mode=False, **options):
                       check_mode=check_mode)
 
 
-
 def defaults(schema, table):
     table = next(t for name, t in schema.tables.items() if name.lower() == table)
     return {c.name.lower(): c.default for c in table.columns}
-
-
 
 
 @pytest.mark.parametrize("kind", KINDS)

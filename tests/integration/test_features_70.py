@@ -113,9 +113,6 @@ def our_import(project, zip_path, **options):
     return run_import(project, zip_path, ImportOptions(import_delay=0, **options))
 
 
-
-
-
 def task_dat(zip_path):
     with zipfile.ZipFile(zip_path) as zf:
         return json.loads(zf.read("task.dat"))

@@ -11,6 +11,7 @@ import sys
 import tempfile
 
 import pytest
+
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.model import (
     describe_schema)
 from tests.harness.ansible_run import run_playbook
@@ -45,6 +46,15 @@ def parse(proc):
             for play in report["plays"] for task in play["tasks"]
             if "localhost" in task["hosts"]}
 
+
+@pytest.fixture(autouse=True)
+def private_tmpdir(tmp_path, monkeypatch):
+    """The runs' temporary folder (TMPDIR, where a preview folder is made) is the test's
+    own, so that another run's preview cannot be taken for one left behind."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
 
 
 def preview_folders():

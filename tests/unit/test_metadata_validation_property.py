@@ -56,7 +56,7 @@ def mutations(draw):
     return doc
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(mutations(), st.sampled_from([j.SQLITE, j.POSTGRESQL, j.MYSQL]))
 def test_mutations_are_refused_clearly_or_import_cleanly(doc, db_type):
     try:
@@ -76,4 +76,7 @@ def test_mutations_are_refused_clearly_or_import_cleanly(doc, db_type):
         assert "nothing was changed" in str(refused)
         return
     desired = incoming.prepare(archived, CURRENT, db_type)
-    render_plan(build_plan(CURRENT, desired, db_type), db_type)
+    try:
+        render_plan(build_plan(CURRENT, desired, db_type), db_type)
+    except JamDeployError as refused:  # a value only its column's type rejects (a default)
+        assert "nothing was changed" in str(refused)

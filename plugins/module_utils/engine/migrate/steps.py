@@ -1,17 +1,18 @@
 """The typed steps of an import plan (like Alembic's operations), each describing itself in
 one line; ``render`` turns them into SQL, ``guards`` inspects the destructive ones."""
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from ..schema.defaults import describe as describe_default
 from ..schema.model import Column, ForeignKey, Index, Table
 
 
-class Step:
+class Step(ABC):
     """One change of the project database's schema."""
 
+    @abstractmethod
     def describe(self):
         """The step in one line, for progress reports and the import log."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
