@@ -3,6 +3,7 @@ one small mutation of a real export - the 7.0 demo as Jam.py's own Export wrote 
 expects a problem that names the row, or none where Jam.py's real projects do the same."""
 import copy
 import json
+import pickle
 import shutil
 import sqlite3
 from pathlib import Path
@@ -26,7 +27,7 @@ DEMO70 = json.loads((JAM70 / "demo-task.dat").read_text())
 # Jam.py 7.0.120's jam/keywords.py holds these (see test_keywords_read_from_the_package).
 KEYWORDS = frozenset({"BADGE", "LABEL", "HIDDEN", "PROGRESS", "TASK"})
 
-CUSTOMERS, INVOICES, INVOICE_TABLE, INVOICES_CLIENT = 10, 16, 17, 57
+CUSTOMERS, ARTISTS, INVOICES, INVOICE_TABLE, INVOICES_CLIENT = 10, 11, 16, 17, 57
 FIRSTNAME, LASTNAME, ARTIST_NAME = 9, 10, 21
 INVOICES_IDX = 9
 
@@ -107,6 +108,67 @@ def test_flags_are_yes_or_no(md, table, row_id, flag):
 def test_sys_id_is_one_jam_py_sets(md):
     md.items[CUSTOMERS]["sys_id"] = 7
     has(md, "sys_id 7 is not one Jam.py sets")
+
+
+# ------------------------------------------- the texts Jam.py reads when it loads a project
+
+@pytest.mark.parametrize("table, row_id, field, where", [
+    ("sys_items", CUSTOMERS, "f_server_module", "(customers, id 10)"),
+    ("sys_items", CUSTOMERS, "f_web_client_module", "(customers, id 10)"),
+    ("sys_items", CUSTOMERS, "f_js_funcs", "(customers, id 10)"),
+    ("sys_items", CUSTOMERS, "f_info", "(customers, id 10)"),
+    ("sys_fields", FIRSTNAME, "f_help", "(firstname, id 9)"),
+    ("sys_filters", 5, "f_help", "filter 'From' (id 5) of item"),
+    ("sys_lookup_lists", 2, "f_lookup_values_text", "lookup list 'Roles' (id 2)"),
+])
+def test_code_and_texts_jam_py_reads_must_be_text(md, table, row_id, field, where):
+    # A BLOB column of admin.sqlite keeps a number a number: Jam.py 5.4.136's task load
+    # then fails on compile() (status 4, project error), measured end to end.
+    md[table].rows[row_id][field] = 1
+    has(md, where, f"{field} is 1, not text")
+
+
+def test_a_server_module_must_compile(md):
+    md.items[CUSTOMERS]["f_server_module"] = "def on_open(item:\n    pass\n"
+    has(md, "(customers, id 10): f_server_module is not Python that compiles (line 1:")
+    md.items[CUSTOMERS]["f_server_module"] = "x = '\\d'\n"  # a SyntaxWarning only
+    assert problems(md) == []
+
+
+@pytest.mark.parametrize("info", [
+    "abc", "json{", "json[]", 'json{"view": [], "edit": []}',
+    'json{"view": [], "edit": [], "order": {}}',
+    'json{"view": [], "edit": [], "order": [], "reports": 1}',
+    pickle.dumps([1, 2], 0).decode(),  # plain data, not a layout
+])
+def test_an_item_form_layout_must_be_jam_py_json(md, info):
+    md.items[CUSTOMERS]["f_info"] = info
+    has(md, "(customers, id 10): f_info", "the item's form layout as Jam.py writes it")
+
+
+def test_an_item_form_layout_pickle_that_would_run_code_is_refused_unrun(md, tmp_path):
+    # Jam.py unpickles an F_INFO that is not "json": this one would create a file.
+    marker = tmp_path / "ran"
+    md.items[CUSTOMERS]["f_info"] = f"cos\nsystem\n(S'touch {marker}'\ntR."
+    has(md, "(customers, id 10): f_info", "nor a pickle of plain data",
+        "it names os.system")
+    assert not marker.exists()
+
+
+def test_an_item_form_layout_of_lists_or_objects_or_a_plain_pickle_passes(md):
+    md.items[CUSTOMERS]["f_info"] = 'json{"view": [[9, false]], "edit": {}, "order": []}'
+    md.items[ARTISTS]["f_info"] = ""
+    # Older projects (the 5.4.136 demo's mail item) hold a protocol 0 pickle.
+    md.items[INVOICES]["f_info"] = pickle.dumps(
+        {"view": [[21]], "edit": [[21]], "order": []}, 0).decode()
+    assert problems(md) == []
+
+
+@pytest.mark.parametrize("text", ["abc", "{}", "[1, 2]", '[[1, "a", 3]]'])
+def test_a_lookup_list_must_be_pairs(md, text):
+    md["sys_lookup_lists"].rows[2]["f_lookup_values_text"] = text
+    has(md, "lookup list 'Roles' (id 2): f_lookup_values_text",
+        "is not a JSON list of [value, text] pairs")
 
 
 # ------------------------------------------------------------------------ references

@@ -6,6 +6,11 @@ and nothing touched. The rules:
 
 - types and ranges of the values the import uses: item and data types, text sizes, flags,
   the index field lists;
+- the texts Jam.py reads when it loads a project (its admin.sqlite keeps them as given,
+  in BLOB columns): text or nothing; a server module is Python that compiles, an item's
+  form layout (F_INFO) Jam.py's ``json`` form or, as older projects hold it, a pickle of
+  plain data (Jam.py unpickles any text that is not ``json``: a pickle naming a class or
+  function would run code), and a lookup list a JSON list of [value, text] pairs;
 - references: owners, parents, detail tables, copies, key and lookup fields, lookup lists,
   master and calculated fields, indexes' fields, filters, report parameters, privileges'
   roles and items, the history and locks items;
@@ -19,8 +24,11 @@ and nothing touched. The rules:
 
 Rows marked deleted are left out, as Jam.py's export leaves them out.
 """
+import io
 import json
+import pickle
 import re
+import warnings
 
 from ..db.dialects.base import Dialect
 from ..db.registry import DIALECTS
@@ -56,6 +64,19 @@ _FLAGS = {
     "sys_privileges": ("f_can_view", "f_can_create", "f_can_edit", "f_can_delete"),
     "sys_field_privileges": ("f_prohibited", "f_read_only"),
 }
+# The LONGTEXT fields of Jam.py's admin items (BLOB columns of its admin.sqlite: a number
+# stays a number, and Jam.py's task load fails on it), the same in 5.4 and 7.0.
+_TEXTS = {
+    "sys_items": ("f_server_module", "f_web_client_module", "f_js_funcs", "f_info"),
+    "sys_fields": ("f_help",),
+    "sys_filters": ("f_help",),
+    "sys_report_params": ("f_help",),
+    "sys_lookup_lists": ("f_lookup_values_text",),
+}
+# F_INFO in the form Jam.py writes it: "json" and an object of these lists (view and edit
+# are objects since 5.4's form designer).
+_INFO_PREFIX = "json"
+_INFO_KEYS = {"view": (list, dict), "edit": (list, dict), "order": (list,)}
 
 
 def validate_metadata(metadata, db_type=None, keywords=None, what="the metadata"):
@@ -87,6 +108,7 @@ def find_problems(metadata, db_type=None, keywords=None):
     check.filters_and_params()
     check.privileges()
     check.params()
+    check.texts()
     return check.problems
 
 
@@ -406,3 +428,87 @@ class _Check:
             where = f"project parameters (id {param_id})"
             for ref in ("f_history_item", "f_lock_item", "f_sys_group"):
                 self.reference(where, ref, row.get(ref), self.item_rows, "item")
+
+    # -- the texts Jam.py reads when it loads the project -------------------------------
+    def texts(self):
+        for name, fields in _TEXTS.items():
+            for row_id, row in self.rows.get(name, {}).items():
+                where = self._row(name, row_id, row)
+                for field in fields:
+                    value = row.get(field)
+                    if value is not None and not isinstance(value, str):
+                        self.add(where, f"{field} is {value!r:.40}, not text")
+                    elif value and field in _TEXT_RULES:
+                        problem = _TEXT_RULES[field](value)
+                        if problem:
+                            self.add(where, f"{field} {problem}")
+
+    def _row(self, name, row_id, row):
+        if name == "sys_items":
+            return self.item(row_id)
+        if name == "sys_fields":
+            return self.field(row)
+        if name == "sys_lookup_lists":
+            return f"lookup list {row.get('f_name')!r} (id {row_id})"
+        return f"{name[4:-1].replace('_', ' ')} {row.get('f_name')!r} (id {row_id}) of " \
+               f"{self.item(row.get('owner_rec_id'))}"
+
+
+def _server_module_problem(code):
+    # Compiled, never run: Jam.py runs it when it loads the task.
+    try:
+        with warnings.catch_warnings():  # Jam.py's own compile shows them, not ours
+            warnings.simplefilter("ignore")
+            compile(code, "f_server_module", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        return f"is not Python that compiles (line {getattr(error, 'lineno', '?')}: " \
+               f"{getattr(error, 'msg', error)})"
+    return None
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Unpickles plain data only: a pickle that names a class or function is refused
+    before anything of it is imported or called."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"it names {module}.{name}")
+
+
+def _info_problem(text):
+    if text.startswith(_INFO_PREFIX):
+        try:
+            lists = json.loads(text[len(_INFO_PREFIX):])
+        except ValueError:
+            lists = None
+    else:
+        # How Jam.py reads the layouts of older projects (to_bytes, pickle.loads).
+        try:
+            lists = _PlainUnpickler(io.BytesIO(text.encode("utf-8"))).load()
+        except Exception as error:  # a malformed pickle raises many kinds
+            return (f"{text!r:.60} is neither the item's form layout as Jam.py writes it "
+                    "(\"json\" and an object) nor a pickle of plain data, which Jam.py "
+                    f"would unpickle ({error})")
+    if not isinstance(lists, dict) or not all(
+            isinstance(lists.get(key), kinds) for key, kinds in _INFO_KEYS.items()) \
+            or not isinstance(lists.get("reports", []), list):
+        return (f"{text!r:.60} is not the item's form layout as Jam.py writes it (\"json\" "
+                "and an object with view, edit and order)")
+    return None
+
+
+def _lookup_values_problem(text):
+    try:
+        pairs = json.loads(text)
+    except ValueError:
+        pairs = None
+    if not isinstance(pairs, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 for pair in pairs):
+        return f"{text!r:.60} is not a JSON list of [value, text] pairs"
+    return None
+
+
+_TEXT_RULES = {
+    "f_server_module": _server_module_problem,
+    "f_info": _info_problem,
+    "f_lookup_values_text": _lookup_values_problem,
+}
