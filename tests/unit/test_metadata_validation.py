@@ -164,6 +164,27 @@ def test_an_item_form_layout_of_lists_or_objects_or_a_plain_pickle_passes(md):
     assert problems(md) == []
 
 
+def test_a_lookup_list_must_have_its_values(md):
+    # Jam.py 7.0.120 answers HTTP 500 to every request (json.loads(None)), measured.
+    md["sys_lookup_lists"].rows[2]["f_lookup_values_text"] = None
+    has(md, "lookup list 'Roles' (id 2): f_lookup_values_text is empty")
+
+
+@pytest.mark.parametrize("table, row_id, where", [
+    ("sys_items", CUSTOMERS, "(customers, id 10)"),
+    ("sys_fields", FIRSTNAME, "(firstname, id 9)"),
+    ("sys_indices", INVOICES_IDX, "(id 9) of item"),
+    ("sys_privileges", 1, "privilege id 1"),
+    ("sys_roles", 1, "sys_roles row id 1"),
+])
+@pytest.mark.parametrize("mark", [None, 2, "0"])
+def test_a_row_is_deleted_or_not(md, table, row_id, where, mark):
+    # Jam.py reads the rows whose DELETED = 0 (5.4.136 jam/sql.py where_clause): a NULL
+    # hid a common field from Jam.py 5.4.136 and its task load failed (status 4), measured.
+    md[table].rows[row_id]["deleted"] = mark
+    has(md, where, f"deleted is {mark!r}, not 0 or 1")
+
+
 @pytest.mark.parametrize("text", ["abc", "{}", "[1, 2]", '[[1, "a", 3]]'])
 def test_a_lookup_list_must_be_pairs(md, text):
     md["sys_lookup_lists"].rows[2]["f_lookup_values_text"] = text

@@ -10,7 +10,8 @@ and nothing touched. The rules:
   in BLOB columns): text or nothing; a server module is Python that compiles, an item's
   form layout (F_INFO) Jam.py's ``json`` form or, as older projects hold it, a pickle of
   plain data (Jam.py unpickles any text that is not ``json``: a pickle naming a class or
-  function would run code), and a lookup list a JSON list of [value, text] pairs;
+  function would run code), and a lookup list a JSON list of [value, text] pairs (never
+  empty: Jam.py parses every list);
 - references: owners, parents, detail tables, copies, key and lookup fields, lookup lists,
   master and calculated fields, indexes' fields, filters, report parameters, privileges'
   roles and items, the history and locks items;
@@ -22,7 +23,9 @@ and nothing touched. The rules:
   ``jam/keywords.py``; SYSTEM and HISTORY only for the items Jam.py names so), and names
   within the target database's length.
 
-Rows marked deleted are left out, as Jam.py's export leaves them out.
+Rows marked deleted are left out, as Jam.py's export leaves them out; a row's ``deleted``
+is 0 or 1 (Jam.py reads the rows whose DELETED = 0: a NULL hides the row from it, not
+from the import).
 """
 import io
 import json
@@ -77,6 +80,8 @@ _TEXTS = {
 # are objects since 5.4's form designer).
 _INFO_PREFIX = "json"
 _INFO_KEYS = {"view": (list, dict), "edit": (list, dict), "order": (list,)}
+# Texts Jam.py parses whatever they hold (json.loads of every lookup list).
+_REQUIRED_TEXTS = frozenset({"f_lookup_values_text"})
 
 
 def validate_metadata(metadata, db_type=None, keywords=None, what="the metadata"):
@@ -101,6 +106,7 @@ def find_problems(metadata, db_type=None, keywords=None):
     dialect = DIALECTS.get(db_type or metadata.db_type, _NO_DATABASE)
     check = _Check(metadata, dialect,
                    _reserved(metadata) if keywords is None else keywords)
+    check.deleted_marks()
     check.items()
     check.fields()
     check.tables()
@@ -141,12 +147,37 @@ class _Check:
 
     # -- naming rows -----------------------------------------------------------------
     def item(self, item_id):
-        row = self.item_rows.get(item_id) or {}
+        # A row marked deleted is named too (when its mark is the problem).
+        row = self.metadata.tables["sys_items"].rows.get(item_id) or {}
         return f"item {row.get('f_name')!r} ({row.get('f_item_name')}, id {item_id})"
 
     def field(self, row):
         return (f"field {row.get('f_name')!r} ({row.get('f_field_name')}, id {row['id']}) "
                 f"of {self.item(row.get('owner_rec_id'))}")
+
+    def row(self, name, row_id, row):
+        """A row of the admin item ``name`` as the messages name it."""
+        owner = f"of {self.item(row.get('owner_rec_id'))}"
+        if name == "sys_items":
+            return self.item(row_id)
+        if name == "sys_fields":
+            return self.field(row)
+        if name == "sys_indices":
+            return f"index {row.get('f_index_name')!r:.80} (id {row_id}) {owner}"
+        if name == "sys_filters":
+            return f"filter {row.get('f_name')!r} (id {row_id}) {owner}"
+        if name == "sys_report_params":
+            return (f"report parameter {row.get('f_name')!r} ({row.get('f_param_name')}, "
+                    f"id {row_id}) {owner}")
+        if name == "sys_lookup_lists":
+            return f"lookup list {row.get('f_name')!r} (id {row_id})"
+        if name == "sys_privileges":
+            return f"privilege id {row_id}"
+        if name == "sys_field_privileges":
+            return f"field privilege id {row_id}"
+        if name == "sys_params":
+            return f"project parameters (id {row_id})"
+        return f"{name} row id {row_id}"
 
     def add(self, where, problem):
         self.problems.append(f"{where}: {problem}")
@@ -347,7 +378,7 @@ class _Check:
         for index_id, row in self.rows["sys_indices"].items():
             name = row.get("f_index_name")
             owner_id = row.get("owner_rec_id")
-            where = f"index {name!r:.80} (id {index_id}) of {self.item(owner_id)}"
+            where = self.row("sys_indices", index_id, row)
             self.flags("sys_indices", row, where)
             owner = self.reference(where, "owner_rec_id", owner_id, self.item_rows, "item",
                                    optional=False)
@@ -387,14 +418,12 @@ class _Check:
     # -- filters, report parameters, privileges, parameters ---------------------------
     def filters_and_params(self):
         for filter_id, row in self.rows["sys_filters"].items():
-            where = f"filter {row.get('f_name')!r} (id {filter_id}) of " \
-                    f"{self.item(row.get('owner_rec_id'))}"
+            where = self.row("sys_filters", filter_id, row)
             if self.reference(where, "owner_rec_id", row.get("owner_rec_id"), self.item_rows,
                               "item", optional=False):
                 self.owned_field(where, "f_field", row.get("f_field"), row["owner_rec_id"])
         for param_id, row in self.rows["sys_report_params"].items():
-            where = f"report parameter {row.get('f_name')!r} ({row.get('f_param_name')}, " \
-                    f"id {param_id}) of {self.item(row.get('owner_rec_id'))}"
+            where = self.row("sys_report_params", param_id, row)
             self.reference(where, "owner_rec_id", row.get("owner_rec_id"), self.item_rows,
                            "item", optional=False)
             self.identifier(where, "f_param_name", row.get("f_param_name"), length=False)
@@ -406,7 +435,7 @@ class _Check:
     def privileges(self):
         roles = self.rows["sys_roles"]
         for privilege_id, row in self.rows["sys_privileges"].items():
-            where = f"privilege id {privilege_id}"
+            where = self.row("sys_privileges", privilege_id, row)
             self.flags("sys_privileges", row, where)
             self.reference(where, "owner_rec_id (role)", row.get("owner_rec_id"), roles,
                            "role", optional=False)
@@ -415,7 +444,7 @@ class _Check:
             if not _is_int(row.get("item_id")):
                 self.add(where, f"item_id {row.get('item_id')!r:.40} is not an item id")
         for privilege_id, row in self.rows.get("sys_field_privileges", {}).items():
-            where = f"field privilege id {privilege_id}"
+            where = self.row("sys_field_privileges", privilege_id, row)
             self.flags("sys_field_privileges", row, where)
             self.reference(where, "owner_rec_id (role)", row.get("owner_rec_id"), roles,
                            "role", optional=False)
@@ -425,7 +454,7 @@ class _Check:
 
     def params(self):
         for param_id, row in self.rows["sys_params"].items():
-            where = f"project parameters (id {param_id})"
+            where = self.row("sys_params", param_id, row)
             for ref in ("f_history_item", "f_lock_item", "f_sys_group"):
                 self.reference(where, ref, row.get(ref), self.item_rows, "item")
 
@@ -433,25 +462,25 @@ class _Check:
     def texts(self):
         for name, fields in _TEXTS.items():
             for row_id, row in self.rows.get(name, {}).items():
-                where = self._row(name, row_id, row)
+                where = self.row(name, row_id, row)
                 for field in fields:
                     value = row.get(field)
-                    if value is not None and not isinstance(value, str):
+                    if value is None and field in _REQUIRED_TEXTS:
+                        self.add(where, f"{field} is empty")
+                    elif value is not None and not isinstance(value, str):
                         self.add(where, f"{field} is {value!r:.40}, not text")
                     elif value and field in _TEXT_RULES:
                         problem = _TEXT_RULES[field](value)
                         if problem:
                             self.add(where, f"{field} {problem}")
 
-    def _row(self, name, row_id, row):
-        if name == "sys_items":
-            return self.item(row_id)
-        if name == "sys_fields":
-            return self.field(row)
-        if name == "sys_lookup_lists":
-            return f"lookup list {row.get('f_name')!r} (id {row_id})"
-        return f"{name[4:-1].replace('_', ' ')} {row.get('f_name')!r} (id {row_id}) of " \
-               f"{self.item(row.get('owner_rec_id'))}"
+    def deleted_marks(self):
+        for name, table in self.metadata.tables.items():
+            for row_id, row in table.rows.items():
+                if "deleted" in row and row["deleted"] not in (0, 1):
+                    self.add(self.row(name, row_id, row),
+                             f"deleted is {row['deleted']!r:.40}, not 0 or 1 (Jam.py reads "
+                             "the rows whose deleted is 0)")
 
 
 def _server_module_problem(code):
