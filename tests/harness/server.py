@@ -203,6 +203,7 @@ class JamClient:
         self.items_by_id = {}
         self.last_apply = None    # the server's answer to the last insert/update/delete
         self.last_detail_ids = {}  # detail name -> new ids, from the last insert
+        self.major = None         # the serving Jam.py's major release, from `load`
 
     def get(self, path, timeout=30):
         with self.opener.open(self.base_url + path, timeout=timeout) as response:
@@ -250,6 +251,7 @@ class JamClient:
         if error:
             raise JamError(f"load: {error}")
         self.modification = info["settings"]["MODIFICATION"]
+        self.major = int(info["settings"]["JAM_VERSION"].split(".")[0])
         self._index(info["task"])
         self.info = {"status": answer["result"]["status"], "modification": self.modification,
                      **info}
@@ -561,24 +563,42 @@ class JamClient:
         return [self._encode(f, row.get(f.name)) for f in item.record_fields] + \
             [[RECORD_INSERTED, {}, change_id]]
 
-    @staticmethod
-    def _change_log(item, records):
-        """{change_id: (record, old_record, details)} -> the change log ``apply`` sends."""
-        return {"fields": [f.name for f in item.record_fields], "expanded": False,
-                "data": {cid: {"record": record, "details": details, "old_record": old}
-                         for cid, (record, old, details) in records.items()}}
+    def _change_log(self, item, records):
+        """{change_id: (record, old_record, details)} -> the change log ``apply`` sends:
+        5.x's records by change id, each with its info [status, {}, id] last and its old
+        values; 7.x's a list of logs, each record's status and index beside its values."""
+        fields = [f.name for f in item.record_fields]
+        if self.major < 7:
+            return {"fields": fields, "expanded": False,
+                    "data": {cid: {"record": record, "details": details, "old_record": old}
+                             for cid, (record, old, details) in records.items()}}
+        return {"fields": fields, "expanded": False, "logs": [
+            {"record_status": record[-1][0], "log_index": int(cid), "record": record[:-1],
+             "details": details} for cid, (record, unused, details) in records.items()]}
 
     def _apply(self, item_name, build):
         item, data = self._call("apply", item_name, build)
         self.last_apply = data[0]
         return item, data[0]
 
-    @staticmethod
-    def _change(result, log_id, item):
+    def _change(self, result, log_id, item):
+        """The answer to the change ``log_id`` as 5.x gives it: {"rec_id", "details":
+        [{"ID", "changes": [{"log_id", "rec_id"}]}]}; 7.x answers with the applied logs
+        (each record's values, its new id among them), converted."""
+        if self.major >= 7:
+            result = {"changes": self._changes_70(result, item)}
         for change in (result or {}).get("changes") or ():
             if str(change.get("log_id")) == log_id:
                 return change
         raise JamError(f"apply {item.path}: no new id in the answer {result!r}")
+
+    def _changes_70(self, result, item):
+        key = [f.name for f in item.record_fields].index(item.primary_key)
+        return [{"log_id": log["log_index"], "rec_id": log["record"][key], "details": [
+            {"ID": detail_id, "changes": self._changes_70(
+                detail, self.items_by_id[int(detail_id)])}
+            for detail_id, detail in (log.get("details") or {}).items()]}
+            for log in (result or {}).get("logs") or ()]
 
     def _fetch(self, item_name, id, for_edit):
         """One record's raw values by field name (as the page holds it), and its
