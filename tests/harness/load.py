@@ -16,7 +16,8 @@ on a lost or wrong write, a server error, a refused connection, or an answer tha
 neither served nor "under maintenance" (status 7) nor "project modified" (status 8, after
 which the page reloads, as `JamClient` does). A task tree without the item (a process
 answered ``load`` while it rebuilt its tree in place: Jam.py's task load empties
-``task.items`` first) is counted on its own, and the user's page loads the tree again.
+``task.items`` first) is counted on its own. After any answer that is not served, the
+user's page loads the task tree again (a page that showed an error is reloaded).
 """
 import argparse
 import collections
@@ -145,7 +146,7 @@ class User(threading.Thread):
             self.logged_in.set()
         number = 0
         while client is not None and self._running():
-            if self.answers[-1].outcome == INCOMPLETE:
+            if self.answers[-1].outcome not in (OK, MAINTENANCE, MODIFIED):
                 client.info = None  # the page loads the task tree again
             number += 1
             mine = sorted(self.acknowledged)
@@ -183,6 +184,12 @@ class User(threading.Thread):
             last = self.answers.pop()
             self.answers.append(Answer(last.user, last.kind, last.started, last.ended,
                                        "stale read", f"id {record_id}: {found} != {wanted}"))
+
+
+def site_failure(outcome):
+    """Whether an outcome is the site failing (a server error, a refused or broken
+    connection) rather than an answer of the application."""
+    return outcome.startswith(("server error", "connection", "timed out"))
 
 
 def logged_in(url, account, form_login=False):
