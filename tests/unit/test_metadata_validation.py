@@ -215,6 +215,14 @@ def test_a_copy_needs_its_source(md):
     has(md, "f_copy_of 996 is not the id of an existing item")
 
 
+@pytest.mark.parametrize("target", [1, 2, 38])  # the task, the Catalogs group, a detail
+def test_a_lookup_item_holds_records(md, target):
+    # Jam.py 7.0.120 answered HTTP 500 to every request after a lookup to the task item
+    # (its task load: 'Task' object has no attribute 'details'), measured end to end.
+    lookup_field(md)["f_object"] = target
+    has(md, f"f_object {target} is item", "not an item with records of its own")
+
+
 def test_the_key_field_must_be_one_of_the_item(md):
     md.items[CUSTOMERS]["f_primary_key"] = 10002  # artists.id
     has(md, "(customers, id 10): f_primary_key 10002 is field", "of item 'Artists'",

@@ -12,7 +12,8 @@ and nothing touched. The rules:
   plain data (Jam.py unpickles any text that is not ``json``: a pickle naming a class or
   function would run code), and a lookup list a JSON list of [value, text] pairs (never
   empty: Jam.py parses every list);
-- references: owners, parents, detail tables, copies, key and lookup fields, lookup lists,
+- references: owners, parents, detail tables, copies, key and lookup fields (a lookup
+  item is a catalog, journal or table, as the Builder offers them), lookup lists,
   master and calculated fields, indexes' fields, filters, report parameters, privileges'
   roles and items, the history and locks items;
 - uniqueness: item names (details: per master), field names per item, table names and
@@ -212,6 +213,18 @@ class _Check:
             return None
         return rows[value]
 
+    def lookup_item(self, where, row):
+        """The item ``row``'s f_object looks up: one the Builder offers as a lookup item."""
+        lookup = self.reference(where, "f_object", row.get("f_object"), self.item_rows, "item")
+        # The Builder offers catalogs, journals and tables (5.4.136 and 7.0.120
+        # jam/js/admin.js: type_id__in ITEM_TYPE, TABLE_TYPE); another item breaks the
+        # task load.
+        if lookup is not None and lookup.get("type_id") not in j.TABLE_ITEM_TYPES:
+            self.add(where, f"f_object {lookup['id']} is {self.item(lookup['id'])}, not an "
+                            "item with records of its own (a catalog, journal or table)")
+            return None
+        return lookup
+
     def owned_field(self, where, label, field_id, item_id):
         """``field_id`` must be a field of the item ``item_id`` (5.4: or of its group)."""
         row = self.reference(where, label, field_id, self.field_rows, "field")
@@ -297,7 +310,7 @@ class _Check:
                                     f"{self.field(self.field_rows[seen[name]])}")
                 seen[name] = field_id
             self._data_type(where, row, "f_data_type", "f_size")
-            lookup = self.reference(where, "f_object", row.get("f_object"), self.item_rows, "item")
+            lookup = self.lookup_item(where, row)
             if lookup is not None:
                 self._lookup_chain(where, row)
             self.reference(where, "f_lookup_values", row.get("f_lookup_values"),
@@ -428,7 +441,7 @@ class _Check:
                            "item", optional=False)
             self.identifier(where, "f_param_name", row.get("f_param_name"), length=False)
             self._data_type(where, row, "f_data_type", "f_size", column=False)
-            if self.reference(where, "f_object", row.get("f_object"), self.item_rows, "item"):
+            if self.lookup_item(where, row):
                 self.owned_field(where, "f_object_field", row.get("f_object_field"),
                                  row["f_object"])
 
