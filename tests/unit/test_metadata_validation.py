@@ -223,6 +223,14 @@ def test_a_lookup_item_holds_records(md, target):
     has(md, f"f_object {target} is item", "not an item with records of its own")
 
 
+@pytest.mark.parametrize("ref", ["f_object_field", "f_object_field1", "f_object_field2"])
+def test_a_lookup_field_needs_its_lookup_item(md, ref):
+    # Jam.py 7.0.120 answered HTTP 500 to every request after an f_object_field on a field
+    # without f_object (its task load: 'int' object has no attribute '_field_by_ID').
+    md.fields[FIRSTNAME][ref] = LASTNAME
+    has(md, "(firstname, id 9)", f"{ref} is 10, but the field has no lookup item")
+
+
 def test_the_key_field_must_be_one_of_the_item(md):
     md.items[CUSTOMERS]["f_primary_key"] = 10002  # artists.id
     has(md, "(customers, id 10): f_primary_key 10002 is field", "of item 'Artists'",

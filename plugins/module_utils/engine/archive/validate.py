@@ -56,6 +56,8 @@ _NAMED_TYPES = frozenset(range(j.TASK_TYPE, j.DETAIL_TYPE + 1))
 # The names the Builder keeps for the items it creates itself: the system group and
 # the history item.
 _SYSTEM_NAMES = frozenset({"SYSTEM", "HISTORY"})
+# A lookup field's field of its lookup item, and of the items that one looks up.
+_LOOKUP_CHAIN = ("f_object_field", "f_object_field1", "f_object_field2")
 # SYS_ITEMS fields that hold the ID of one of the item's own fields.
 _ITEM_FIELD_REFS = ("f_primary_key", "f_deleted_flag", "f_master_id", "f_master_rec_id",
                     "f_record_version")
@@ -313,6 +315,12 @@ class _Check:
             lookup = self.lookup_item(where, row)
             if lookup is not None:
                 self._lookup_chain(where, row)
+            elif not row.get("f_object"):
+                # Jam.py takes a field with a lookup field for a lookup field.
+                for ref in _LOOKUP_CHAIN:
+                    if row.get(ref):
+                        self.add(where, f"{ref} is {row[ref]!r:.40}, but the field has no "
+                                        "lookup item (f_object)")
             self.reference(where, "f_lookup_values", row.get("f_lookup_values"),
                            lookup_lists, "lookup list")
             if row.get("f_master_field"):
@@ -346,7 +354,7 @@ class _Check:
         # F_OBJECT_FIELD is a field of the lookup item, F_OBJECT_FIELD1 of the item that
         # field looks up, F_OBJECT_FIELD2 of the next one.
         item_id = row["f_object"]
-        for ref in ("f_object_field", "f_object_field1", "f_object_field2"):
+        for ref in _LOOKUP_CHAIN:
             if not row.get(ref):
                 return
             target = self.owned_field(where, ref, row[ref], item_id)
