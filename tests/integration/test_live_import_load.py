@@ -14,8 +14,9 @@ length from the users' view and from jam_import's result, requests per outcome) 
 printed and go into docs/reliability.md.
 
 Bounded: CLIENTS threads, at most MAX_REQUESTS requests each and LOAD_SECONDS in all,
-loopback only. Parametrized over Jam.py releases (`jamenv.JamEnv`): 5.4.136 and 5.5.4 (one
-release line), 7.0.120; each release's app is built with its own Builder functions.
+loopback only. Parametrized over Jam.py releases (`jamenv.JamEnv`): 5.4.136 and 7.0.120 on
+both databases, 5.5.4 (5.4's release line) on PostgreSQL; each release's app is built with
+its own Builder functions.
 """
 import json
 import os
@@ -174,11 +175,12 @@ def _logged_in(url, account, form_login, seconds=60):
             time.sleep(0.5)
 
 
-RELEASES = [J54, J55, J70]
+# 5.5.4 is 5.4's release line: PostgreSQL only, to keep the suite's time.
+SITES = [(kind, jam) for jam in (J54, J70) for kind in ("postgresql", "sqlite")] + \
+    [("postgresql", J55)]
 
 
-@pytest.mark.parametrize("site", [(kind, jam) for jam in RELEASES
-                                  for kind in ("postgresql", "sqlite")],
+@pytest.mark.parametrize("site", SITES,
                          ids=lambda p: f"{p[1]}-{p[0]}", indirect=True)
 def test_acknowledged_writes_survive_a_live_import_under_load(site):
     url, project, users, v2, jam = site
