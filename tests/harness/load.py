@@ -2,10 +2,11 @@
 of their writes.
 
     python -m tests.harness.load <url> <item> <users file> [--fields name,email]
-        [--seconds 120] [--max-requests 2000] [--stop-file FILE]
+        [--seconds 120] [--max-requests 2000] [--stop-file FILE] [--form-login]
 
 Each user (a line "login password" of the users file: passwords never in argv) is a thread
-with its own logged-in `JamClient` session. It inserts records of the item, updates the
+with its own logged-in `JamClient` session (5.x logs in by /api, 7.x by its login form:
+``--form-login``). It inserts records of the item, updates the
 ones it inserted and reads them back, in turn, until the stop file appears, ``--seconds``
 pass or it made ``--max-requests`` requests. Every answer is kept with its time; a value
 is one of ``fields`` (text fields) that the item has when the request is made, so a field
@@ -13,7 +14,10 @@ an import adds is written once it is served. At the end every record the server
 acknowledged is read back through the site: the run prints its figures as JSON and fails
 on a lost or wrong write, a server error, a refused connection, or an answer that is
 neither served nor "under maintenance" (status 7) nor "project modified" (status 8, after
-which the page reloads, as `JamClient` does).
+which the page reloads, as `JamClient` does). A task tree without the item (a process
+answered ``load`` while it rebuilt its tree in place: Jam.py's task load empties
+``task.items`` first) is counted on its own. After any answer that is not served, the
+user's page loads the task tree again (a page that showed an error is reloaded).
 """
 import argparse
 import collections
@@ -28,14 +32,16 @@ import urllib.error
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .server import (STATUS_NAMES, JamClient, JamError, JamStatusError, ProjectModified,
+from .outsider import Client
+from .server import (STATUS_NAMES, JamError, JamStatusError, ProjectModified,
                      UnderMaintenance)
 
 OK, MAINTENANCE, MODIFIED = "served", "under maintenance", "project modified"
 # Status 3: a Jam.py process loads the task at its first request (the page retries).
 LOADING = STATUS_NAMES[3]
+INCOMPLETE = "incomplete task tree"
 # Answers a site may give while an import runs; anything else is a problem.
-EXPECTED = (OK, MAINTENANCE, MODIFIED, LOADING)
+EXPECTED = (OK, MAINTENANCE, MODIFIED, LOADING, INCOMPLETE)
 
 
 @dataclass(frozen=True)
@@ -68,20 +74,24 @@ def classify(exc):
         return f"connection: {type(reason).__name__}"
     if isinstance(exc, JamError):
         return "Jam.py error"
-    return f"unexpected {type(exc).__name__}"  # e.g. a task tree without the item
+    if isinstance(exc, KeyError):  # JamClient.item: the loaded tree lacks the item
+        return INCOMPLETE
+    return f"unexpected {type(exc).__name__}"
 
 
 class User(threading.Thread):
     """One logged-in user inserting, updating and reading records of ``item``."""
 
     def __init__(self, url, login, password, item, fields, stop, deadline, max_requests,
-                 pause=0.05):
+                 pause=0.05, form_login=False):
         super().__init__(name=f"load-{login}", daemon=True)
         self.url, self.login, self.password = url, login, password
+        self.form_login = form_login
         self.item, self.fields = item, fields
         self.stop, self.deadline, self.max_requests, self.pause = \
             stop, deadline, max_requests, pause
         self.answers = []
+        self.logged_in = threading.Event()  # set once logged in (or given up)
         self.acknowledged = {}  # record id -> the values the server last acknowledged
         self.uncertain = set()  # ids whose last update got no clear answer
         self.random = random.Random(login)
@@ -105,11 +115,7 @@ class User(threading.Thread):
 
     def _log_in(self):
         def log_in():
-            client = JamClient(self.url)
-            # Raises for another status than 9 (a process still loading answers 3) ...
-            client._checked(client.login(self.login, self.password), "login")
-            client.load()  # ... and unless this session is logged in
-            return client
+            return logged_in(self.url, (self.login, self.password), self.form_login)
 
         while self._running():
             done, client = self._request("login", log_in)
@@ -134,9 +140,14 @@ class User(threading.Thread):
         return values
 
     def run(self):
-        client = self._log_in()
+        try:
+            client = self._log_in()
+        finally:
+            self.logged_in.set()
         number = 0
         while client is not None and self._running():
+            if self.answers[-1].outcome not in (OK, MAINTENANCE, MODIFIED):
+                client.info = None  # the page loads the task tree again
             number += 1
             mine = sorted(self.acknowledged)
             step = number % 3 if mine else 1
@@ -175,6 +186,24 @@ class User(threading.Thread):
                                        "stale read", f"id {record_id}: {found} != {wanted}"))
 
 
+def site_failure(outcome):
+    """Whether an outcome is the site failing (a server error, a refused or broken
+    connection) rather than an answer of the application."""
+    return outcome.startswith(("server error", "connection", "timed out"))
+
+
+def logged_in(url, account, form_login=False):
+    """A client with a session of ``account`` (login, password); raises for another status
+    than 9 (a process still loading answers 3) and unless the session is logged in."""
+    client = Client(url)
+    if form_login:
+        client.form_login(*account)
+    else:
+        client._checked(client.login(*account), "login")
+    client.load()
+    return client
+
+
 @dataclass
 class Report:
     """The figures of a run: answers per outcome, before/in/after the maintenance window as
@@ -208,15 +237,20 @@ class Report:
                 "problem_count": len(self.problems)}
 
 
-def run(url, item, users, fields, stop, seconds=120, max_requests=2000, during=None):
+def run(url, item, users, fields, stop, seconds=120, max_requests=2000, during=None,
+        form_login=False):
     """Run the users (``users``: [(login, password)]) until ``stop`` is set (or the bounds),
-    calling ``during()`` meanwhile (in this thread) when given; then read back every
-    acknowledged record with the first user's account. Returns (Report, during's result)."""
+    calling ``during()`` meanwhile (in this thread, once every user has logged in) when
+    given; then read back every acknowledged record with the first user's account.
+    Returns (Report, during's result)."""
     deadline = time.monotonic() + seconds
-    threads = [User(url, login, password, item, fields, stop, deadline, max_requests)
+    threads = [User(url, login, password, item, fields, stop, deadline, max_requests,
+                    form_login=form_login)
                for login, password in users]
     for thread in threads:
         thread.start()
+    for thread in threads:
+        thread.logged_in.wait(max(0.0, deadline - time.monotonic()))
     try:
         outcome = during() if during else None
     finally:
@@ -229,15 +263,14 @@ def run(url, item, users, fields, stop, seconds=120, max_requests=2000, during=N
     report = Report(answers, window=(min(a.started for a in maintenance),
                                      max(a.ended for a in maintenance)) if maintenance else None)
     report.problems = [a for a in answers if a.outcome not in EXPECTED]
-    report.lost = verify(url, item, users[0], threads)
+    report.lost = verify(url, item, users[0], threads, form_login)
     return report, outcome
 
 
-def verify(url, item, account, threads):
+def verify(url, item, account, threads, form_login=False):
     """Every acknowledged record, read through the site afterwards: present with the values
     acknowledged last (a record whose last update got no clear answer may hold either)."""
-    client = JamClient(url)
-    client.login(*account)
+    client = logged_in(url, account, form_login)
     stored = {r["id"]: r for r in client.open(item)}
     lost = []
     for thread in threads:
@@ -270,6 +303,7 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--max-requests", type=int, default=2000)
     parser.add_argument("--stop-file")
+    parser.add_argument("--form-login", action="store_true")
     args = parser.parse_args(argv)
     stop = threading.Event()
 
@@ -279,7 +313,8 @@ def main(argv=None):
 
     report, unused = run(args.url.rstrip("/"), args.item, read_users(args.users_file),
                          args.fields.split(","), stop, args.seconds, args.max_requests,
-                         during=wait_for_stop_file if args.stop_file else None)
+                         during=wait_for_stop_file if args.stop_file else None,
+                         form_login=args.form_login)
     print(json.dumps(report.summary(), indent=1))
     return 1 if report.lost or report.problems else 0
 

@@ -7,6 +7,8 @@ Builder (validated by every export the import tests make)."""
 import hashlib
 import io
 import json
+import sqlite3
+import urllib.error
 import zipfile
 from pathlib import Path
 
@@ -30,8 +32,10 @@ from ansible_collections.jampy.deploy.plugins.module_utils.engine.schema.reflect
     reflect_schema)
 from tests.harness import apps, databases, jamenv, projects, services
 from tests.harness.ansible_run import run_module
+from tests.harness.server import RESPONSE, JamServer
 
 J70 = next(env for env in jamenv.ALL if env.version.startswith("7."))
+PROJECT_ERROR = 4  # Jam.py's status for a project its task load failed on
 
 
 def _rows(doc, name):
@@ -213,3 +217,50 @@ def test_a_70_project_refuses_broken_metadata_through_the_module(tmp_path, mutat
         assert "is not valid Jam.py metadata (1 problem; nothing was changed)" in \
             refused["msg"] and expected in refused["msg"], refused["msg"]
         assert state(target) == before
+
+
+# Values the load-time rules refuse, written straight into a copy of a release's demo
+# (what an import without the rule would write): (SQL, what the problem says).
+LOAD_TIME = {
+    "server module not text": (
+        "UPDATE SYS_ITEMS SET F_SERVER_MODULE = 1 WHERE F_ITEM_NAME = 'customers' "
+        "AND DELETED = 0", "f_server_module is 1, not text"),
+    "form layout not Jam.py's": (
+        "UPDATE SYS_ITEMS SET F_INFO = 'abc' WHERE F_ITEM_NAME = 'customers' AND DELETED = 0",
+        "f_info 'abc' is neither the item's form layout"),
+    "lookup list without values": (
+        "UPDATE SYS_LOOKUP_LISTS SET F_LOOKUP_VALUES_TEXT = NULL WHERE ID = "
+        "(SELECT MIN(ID) FROM SYS_LOOKUP_LISTS WHERE DELETED = 0)",
+        "f_lookup_values_text is empty"),
+    # The export reads the rows Jam.py reads (DELETED = 0): the references to the row are
+    # refused (an archive's NULL mark itself: tests/unit/test_metadata_validation.py).
+    "common field marked NULL": (
+        "UPDATE SYS_FIELDS SET DELETED = NULL WHERE ID = 1",
+        "f_primary_key 1 is not the id of an existing field"),
+}
+
+
+@pytest.mark.parametrize("case", list(LOAD_TIME))
+@pytest.mark.parametrize("jam", jamenv.ALL, ids=str)
+def test_what_the_load_time_rules_refuse_jam_py_cannot_load(tmp_path, jam, case):
+    """Both directions on each release: the demo as shipped is valid and served; with the
+    value the rule refuses, the validation names it and Jam.py's task load fails (5.x:
+    status 4, project error; 7.0.120: HTTP 500) - except a common field marked NULL on
+    7.0.120, which serves (its items have key fields of their own), refused anyway: the
+    catalogs group's key field is gone."""
+    sql, problem = LOAD_TIME[case]
+    demo = projects.copy_demo(tmp_path / "demo", jam)
+    assert find_problems(Project(demo).metadata(), j.SQLITE, ()) == []
+    with sqlite3.connect(demo / "admin.sqlite") as con:
+        assert con.execute(sql).rowcount == 1
+    con.close()
+    assert [p for p in find_problems(Project(demo).metadata(), j.SQLITE, ()) if problem in p]
+    with JamServer(demo, jam=jam) as server:
+        try:
+            status = server.client().status("load")
+        except urllib.error.HTTPError as error:
+            status = f"HTTP {error.code}"
+    if jam.major >= 7 and case == "common field marked NULL":
+        assert status == RESPONSE
+    else:
+        assert status == ("HTTP 500" if jam.major >= 7 else PROJECT_ERROR), server.log()[-2000:]

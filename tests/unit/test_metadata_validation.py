@@ -3,6 +3,7 @@ one small mutation of a real export - the 7.0 demo as Jam.py's own Export wrote 
 expects a problem that names the row, or none where Jam.py's real projects do the same."""
 import copy
 import json
+import pickle
 import shutil
 import sqlite3
 from pathlib import Path
@@ -26,7 +27,7 @@ DEMO70 = json.loads((JAM70 / "demo-task.dat").read_text())
 # Jam.py 7.0.120's jam/keywords.py holds these (see test_keywords_read_from_the_package).
 KEYWORDS = frozenset({"BADGE", "LABEL", "HIDDEN", "PROGRESS", "TASK"})
 
-CUSTOMERS, INVOICES, INVOICE_TABLE, INVOICES_CLIENT = 10, 16, 17, 57
+CUSTOMERS, ARTISTS, INVOICES, INVOICE_TABLE, INVOICES_CLIENT = 10, 11, 16, 17, 57
 FIRSTNAME, LASTNAME, ARTIST_NAME = 9, 10, 21
 INVOICES_IDX = 9
 
@@ -109,6 +110,88 @@ def test_sys_id_is_one_jam_py_sets(md):
     has(md, "sys_id 7 is not one Jam.py sets")
 
 
+# ------------------------------------------- the texts Jam.py reads when it loads a project
+
+@pytest.mark.parametrize("table, row_id, field, where", [
+    ("sys_items", CUSTOMERS, "f_server_module", "(customers, id 10)"),
+    ("sys_items", CUSTOMERS, "f_web_client_module", "(customers, id 10)"),
+    ("sys_items", CUSTOMERS, "f_js_funcs", "(customers, id 10)"),
+    ("sys_items", CUSTOMERS, "f_info", "(customers, id 10)"),
+    ("sys_fields", FIRSTNAME, "f_help", "(firstname, id 9)"),
+    ("sys_filters", 5, "f_help", "filter 'From' (id 5) of item"),
+    ("sys_lookup_lists", 2, "f_lookup_values_text", "lookup list 'Roles' (id 2)"),
+])
+def test_code_and_texts_jam_py_reads_must_be_text(md, table, row_id, field, where):
+    # A BLOB column of admin.sqlite keeps a number a number: Jam.py 5.4.136's task load
+    # then fails on compile() (status 4, project error), measured end to end.
+    md[table].rows[row_id][field] = 1
+    has(md, where, f"{field} is 1, not text")
+
+
+def test_a_server_module_must_compile(md):
+    md.items[CUSTOMERS]["f_server_module"] = "def on_open(item:\n    pass\n"
+    has(md, "(customers, id 10): f_server_module is not Python that compiles (line 1:")
+    md.items[CUSTOMERS]["f_server_module"] = "x = '\\d'\n"  # a SyntaxWarning only
+    assert problems(md) == []
+
+
+@pytest.mark.parametrize("info", [
+    "abc", "json{", "json[]", 'json{"view": [], "edit": []}',
+    'json{"view": [], "edit": [], "order": {}}',
+    'json{"view": [], "edit": [], "order": [], "reports": 1}',
+    pickle.dumps([1, 2], 0).decode(),  # plain data, not a layout
+])
+def test_an_item_form_layout_must_be_jam_py_json(md, info):
+    md.items[CUSTOMERS]["f_info"] = info
+    has(md, "(customers, id 10): f_info", "the item's form layout as Jam.py writes it")
+
+
+def test_an_item_form_layout_pickle_that_would_run_code_is_refused_unrun(md, tmp_path):
+    # Jam.py unpickles an F_INFO that is not "json": this one would create a file.
+    marker = tmp_path / "ran"
+    md.items[CUSTOMERS]["f_info"] = f"cos\nsystem\n(S'touch {marker}'\ntR."
+    has(md, "(customers, id 10): f_info", "nor a pickle of plain data",
+        "it names os.system")
+    assert not marker.exists()
+
+
+def test_an_item_form_layout_of_lists_or_objects_or_a_plain_pickle_passes(md):
+    md.items[CUSTOMERS]["f_info"] = 'json{"view": [[9, false]], "edit": {}, "order": []}'
+    md.items[ARTISTS]["f_info"] = ""
+    # Older projects (the 5.4.136 demo's mail item) hold a protocol 0 pickle.
+    md.items[INVOICES]["f_info"] = pickle.dumps(
+        {"view": [[21]], "edit": [[21]], "order": []}, 0).decode()
+    assert problems(md) == []
+
+
+def test_a_lookup_list_must_have_its_values(md):
+    # Jam.py 7.0.120 answers HTTP 500 to every request (json.loads(None)), measured.
+    md["sys_lookup_lists"].rows[2]["f_lookup_values_text"] = None
+    has(md, "lookup list 'Roles' (id 2): f_lookup_values_text is empty")
+
+
+@pytest.mark.parametrize("table, row_id, where", [
+    ("sys_items", CUSTOMERS, "(customers, id 10)"),
+    ("sys_fields", FIRSTNAME, "(firstname, id 9)"),
+    ("sys_indices", INVOICES_IDX, "(id 9) of item"),
+    ("sys_privileges", 1, "privilege id 1"),
+    ("sys_roles", 1, "sys_roles row id 1"),
+])
+@pytest.mark.parametrize("mark", [None, 2, "0"])
+def test_a_row_is_deleted_or_not(md, table, row_id, where, mark):
+    # Jam.py reads the rows whose DELETED = 0 (5.4.136 jam/sql.py where_clause): a NULL
+    # hid a common field from Jam.py 5.4.136 and its task load failed (status 4), measured.
+    md[table].rows[row_id]["deleted"] = mark
+    has(md, where, f"deleted is {mark!r}, not 0 or 1")
+
+
+@pytest.mark.parametrize("text", ["abc", "{}", "[1, 2]", '[[1, "a", 3]]'])
+def test_a_lookup_list_must_be_pairs(md, text):
+    md["sys_lookup_lists"].rows[2]["f_lookup_values_text"] = text
+    has(md, "lookup list 'Roles' (id 2): f_lookup_values_text",
+        "is not a JSON list of [value, text] pairs")
+
+
 # ------------------------------------------------------------------------ references
 
 def test_a_field_of_a_missing_item_is_refused(md):
@@ -130,6 +213,22 @@ def test_a_detail_needs_its_table_item(md):
 def test_a_copy_needs_its_source(md):
     md.items[INVOICES_CLIENT]["f_copy_of"] = 996
     has(md, "f_copy_of 996 is not the id of an existing item")
+
+
+@pytest.mark.parametrize("target", [1, 2, 38])  # the task, the Catalogs group, a detail
+def test_a_lookup_item_holds_records(md, target):
+    # Jam.py 7.0.120 answered HTTP 500 to every request after a lookup to the task item
+    # (its task load: 'Task' object has no attribute 'details'), measured end to end.
+    lookup_field(md)["f_object"] = target
+    has(md, f"f_object {target} is item", "not an item with records of its own")
+
+
+@pytest.mark.parametrize("ref", ["f_object_field", "f_object_field1", "f_object_field2"])
+def test_a_lookup_field_needs_its_lookup_item(md, ref):
+    # Jam.py 7.0.120 answered HTTP 500 to every request after an f_object_field on a field
+    # without f_object (its task load: 'int' object has no attribute '_field_by_ID').
+    md.fields[FIRSTNAME][ref] = LASTNAME
+    has(md, "(firstname, id 9)", f"{ref} is 10, but the field has no lookup item")
 
 
 def test_the_key_field_must_be_one_of_the_item(md):

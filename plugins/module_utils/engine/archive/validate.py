@@ -6,7 +6,14 @@ and nothing touched. The rules:
 
 - types and ranges of the values the import uses: item and data types, text sizes, flags,
   the index field lists;
-- references: owners, parents, detail tables, copies, key and lookup fields, lookup lists,
+- the texts Jam.py reads when it loads a project (its admin.sqlite keeps them as given,
+  in BLOB columns): text or nothing; a server module is Python that compiles, an item's
+  form layout (F_INFO) Jam.py's ``json`` form or, as older projects hold it, a pickle of
+  plain data (Jam.py unpickles any text that is not ``json``: a pickle naming a class or
+  function would run code), and a lookup list a JSON list of [value, text] pairs (never
+  empty: Jam.py parses every list);
+- references: owners, parents, detail tables, copies, key and lookup fields (a lookup
+  item is a catalog, journal or table, as the Builder offers them), lookup lists,
   master and calculated fields, indexes' fields, filters, report parameters, privileges'
   roles and items, the history and locks items;
 - uniqueness: item names (details: per master), field names per item, table names and
@@ -17,10 +24,15 @@ and nothing touched. The rules:
   ``jam/keywords.py``; SYSTEM and HISTORY only for the items Jam.py names so), and names
   within the target database's length.
 
-Rows marked deleted are left out, as Jam.py's export leaves them out.
+Rows marked deleted are left out, as Jam.py's export leaves them out; a row's ``deleted``
+is 0 or 1 (Jam.py reads the rows whose DELETED = 0: a NULL hides the row from it, not
+from the import).
 """
+import io
 import json
+import pickle
 import re
+import warnings
 
 from ..db.dialects.base import Dialect
 from ..db.registry import DIALECTS
@@ -44,6 +56,8 @@ _NAMED_TYPES = frozenset(range(j.TASK_TYPE, j.DETAIL_TYPE + 1))
 # The names the Builder keeps for the items it creates itself: the system group and
 # the history item.
 _SYSTEM_NAMES = frozenset({"SYSTEM", "HISTORY"})
+# A lookup field's field of its lookup item, and of the items that one looks up.
+_LOOKUP_CHAIN = ("f_object_field", "f_object_field1", "f_object_field2")
 # SYS_ITEMS fields that hold the ID of one of the item's own fields.
 _ITEM_FIELD_REFS = ("f_primary_key", "f_deleted_flag", "f_master_id", "f_master_rec_id",
                     "f_record_version")
@@ -56,6 +70,21 @@ _FLAGS = {
     "sys_privileges": ("f_can_view", "f_can_create", "f_can_edit", "f_can_delete"),
     "sys_field_privileges": ("f_prohibited", "f_read_only"),
 }
+# The LONGTEXT fields of Jam.py's admin items (BLOB columns of its admin.sqlite: a number
+# stays a number, and Jam.py's task load fails on it), the same in 5.4 and 7.0.
+_TEXTS = {
+    "sys_items": ("f_server_module", "f_web_client_module", "f_js_funcs", "f_info"),
+    "sys_fields": ("f_help",),
+    "sys_filters": ("f_help",),
+    "sys_report_params": ("f_help",),
+    "sys_lookup_lists": ("f_lookup_values_text",),
+}
+# F_INFO in the form Jam.py writes it: "json" and an object of these lists (view and edit
+# are objects since 5.4's form designer).
+_INFO_PREFIX = "json"
+_INFO_KEYS = {"view": (list, dict), "edit": (list, dict), "order": (list,)}
+# Texts Jam.py parses whatever they hold (json.loads of every lookup list).
+_REQUIRED_TEXTS = frozenset({"f_lookup_values_text"})
 
 
 def validate_metadata(metadata, db_type=None, keywords=None, what="the metadata"):
@@ -80,6 +109,7 @@ def find_problems(metadata, db_type=None, keywords=None):
     dialect = DIALECTS.get(db_type or metadata.db_type, _NO_DATABASE)
     check = _Check(metadata, dialect,
                    _reserved(metadata) if keywords is None else keywords)
+    check.deleted_marks()
     check.items()
     check.fields()
     check.tables()
@@ -87,6 +117,7 @@ def find_problems(metadata, db_type=None, keywords=None):
     check.filters_and_params()
     check.privileges()
     check.params()
+    check.texts()
     return check.problems
 
 
@@ -119,12 +150,37 @@ class _Check:
 
     # -- naming rows -----------------------------------------------------------------
     def item(self, item_id):
-        row = self.item_rows.get(item_id) or {}
+        # A row marked deleted is named too (when its mark is the problem).
+        row = self.metadata.tables["sys_items"].rows.get(item_id) or {}
         return f"item {row.get('f_name')!r} ({row.get('f_item_name')}, id {item_id})"
 
     def field(self, row):
         return (f"field {row.get('f_name')!r} ({row.get('f_field_name')}, id {row['id']}) "
                 f"of {self.item(row.get('owner_rec_id'))}")
+
+    def row(self, name, row_id, row):
+        """A row of the admin item ``name`` as the messages name it."""
+        owner = f"of {self.item(row.get('owner_rec_id'))}"
+        if name == "sys_items":
+            return self.item(row_id)
+        if name == "sys_fields":
+            return self.field(row)
+        if name == "sys_indices":
+            return f"index {row.get('f_index_name')!r:.80} (id {row_id}) {owner}"
+        if name == "sys_filters":
+            return f"filter {row.get('f_name')!r} (id {row_id}) {owner}"
+        if name == "sys_report_params":
+            return (f"report parameter {row.get('f_name')!r} ({row.get('f_param_name')}, "
+                    f"id {row_id}) {owner}")
+        if name == "sys_lookup_lists":
+            return f"lookup list {row.get('f_name')!r} (id {row_id})"
+        if name == "sys_privileges":
+            return f"privilege id {row_id}"
+        if name == "sys_field_privileges":
+            return f"field privilege id {row_id}"
+        if name == "sys_params":
+            return f"project parameters (id {row_id})"
+        return f"{name} row id {row_id}"
 
     def add(self, where, problem):
         self.problems.append(f"{where}: {problem}")
@@ -158,6 +214,18 @@ class _Check:
             self.add(where, f"{label} {value!r:.40} is not the id of an existing {kind}")
             return None
         return rows[value]
+
+    def lookup_item(self, where, row):
+        """The item ``row``'s f_object looks up: one the Builder offers as a lookup item."""
+        lookup = self.reference(where, "f_object", row.get("f_object"), self.item_rows, "item")
+        # The Builder offers catalogs, journals and tables (5.4.136 and 7.0.120
+        # jam/js/admin.js: type_id__in ITEM_TYPE, TABLE_TYPE); another item breaks the
+        # task load.
+        if lookup is not None and lookup.get("type_id") not in j.TABLE_ITEM_TYPES:
+            self.add(where, f"f_object {lookup['id']} is {self.item(lookup['id'])}, not an "
+                            "item with records of its own (a catalog, journal or table)")
+            return None
+        return lookup
 
     def owned_field(self, where, label, field_id, item_id):
         """``field_id`` must be a field of the item ``item_id`` (5.4: or of its group)."""
@@ -244,9 +312,15 @@ class _Check:
                                     f"{self.field(self.field_rows[seen[name]])}")
                 seen[name] = field_id
             self._data_type(where, row, "f_data_type", "f_size")
-            lookup = self.reference(where, "f_object", row.get("f_object"), self.item_rows, "item")
+            lookup = self.lookup_item(where, row)
             if lookup is not None:
                 self._lookup_chain(where, row)
+            elif not row.get("f_object"):
+                # Jam.py takes a field with a lookup field for a lookup field.
+                for ref in _LOOKUP_CHAIN:
+                    if row.get(ref):
+                        self.add(where, f"{ref} is {row[ref]!r:.40}, but the field has no "
+                                        "lookup item (f_object)")
             self.reference(where, "f_lookup_values", row.get("f_lookup_values"),
                            lookup_lists, "lookup list")
             if row.get("f_master_field"):
@@ -280,7 +354,7 @@ class _Check:
         # F_OBJECT_FIELD is a field of the lookup item, F_OBJECT_FIELD1 of the item that
         # field looks up, F_OBJECT_FIELD2 of the next one.
         item_id = row["f_object"]
-        for ref in ("f_object_field", "f_object_field1", "f_object_field2"):
+        for ref in _LOOKUP_CHAIN:
             if not row.get(ref):
                 return
             target = self.owned_field(where, ref, row[ref], item_id)
@@ -325,7 +399,7 @@ class _Check:
         for index_id, row in self.rows["sys_indices"].items():
             name = row.get("f_index_name")
             owner_id = row.get("owner_rec_id")
-            where = f"index {name!r:.80} (id {index_id}) of {self.item(owner_id)}"
+            where = self.row("sys_indices", index_id, row)
             self.flags("sys_indices", row, where)
             owner = self.reference(where, "owner_rec_id", owner_id, self.item_rows, "item",
                                    optional=False)
@@ -365,26 +439,24 @@ class _Check:
     # -- filters, report parameters, privileges, parameters ---------------------------
     def filters_and_params(self):
         for filter_id, row in self.rows["sys_filters"].items():
-            where = f"filter {row.get('f_name')!r} (id {filter_id}) of " \
-                    f"{self.item(row.get('owner_rec_id'))}"
+            where = self.row("sys_filters", filter_id, row)
             if self.reference(where, "owner_rec_id", row.get("owner_rec_id"), self.item_rows,
                               "item", optional=False):
                 self.owned_field(where, "f_field", row.get("f_field"), row["owner_rec_id"])
         for param_id, row in self.rows["sys_report_params"].items():
-            where = f"report parameter {row.get('f_name')!r} ({row.get('f_param_name')}, " \
-                    f"id {param_id}) of {self.item(row.get('owner_rec_id'))}"
+            where = self.row("sys_report_params", param_id, row)
             self.reference(where, "owner_rec_id", row.get("owner_rec_id"), self.item_rows,
                            "item", optional=False)
             self.identifier(where, "f_param_name", row.get("f_param_name"), length=False)
             self._data_type(where, row, "f_data_type", "f_size", column=False)
-            if self.reference(where, "f_object", row.get("f_object"), self.item_rows, "item"):
+            if self.lookup_item(where, row):
                 self.owned_field(where, "f_object_field", row.get("f_object_field"),
                                  row["f_object"])
 
     def privileges(self):
         roles = self.rows["sys_roles"]
         for privilege_id, row in self.rows["sys_privileges"].items():
-            where = f"privilege id {privilege_id}"
+            where = self.row("sys_privileges", privilege_id, row)
             self.flags("sys_privileges", row, where)
             self.reference(where, "owner_rec_id (role)", row.get("owner_rec_id"), roles,
                            "role", optional=False)
@@ -393,7 +465,7 @@ class _Check:
             if not _is_int(row.get("item_id")):
                 self.add(where, f"item_id {row.get('item_id')!r:.40} is not an item id")
         for privilege_id, row in self.rows.get("sys_field_privileges", {}).items():
-            where = f"field privilege id {privilege_id}"
+            where = self.row("sys_field_privileges", privilege_id, row)
             self.flags("sys_field_privileges", row, where)
             self.reference(where, "owner_rec_id (role)", row.get("owner_rec_id"), roles,
                            "role", optional=False)
@@ -403,6 +475,90 @@ class _Check:
 
     def params(self):
         for param_id, row in self.rows["sys_params"].items():
-            where = f"project parameters (id {param_id})"
+            where = self.row("sys_params", param_id, row)
             for ref in ("f_history_item", "f_lock_item", "f_sys_group"):
                 self.reference(where, ref, row.get(ref), self.item_rows, "item")
+
+    # -- the texts Jam.py reads when it loads the project -------------------------------
+    def texts(self):
+        for name, fields in _TEXTS.items():
+            for row_id, row in self.rows.get(name, {}).items():
+                where = self.row(name, row_id, row)
+                for field in fields:
+                    value = row.get(field)
+                    if value is None and field in _REQUIRED_TEXTS:
+                        self.add(where, f"{field} is empty")
+                    elif value is not None and not isinstance(value, str):
+                        self.add(where, f"{field} is {value!r:.40}, not text")
+                    elif value and field in _TEXT_RULES:
+                        problem = _TEXT_RULES[field](value)
+                        if problem:
+                            self.add(where, f"{field} {problem}")
+
+    def deleted_marks(self):
+        for name, table in self.metadata.tables.items():
+            for row_id, row in table.rows.items():
+                if "deleted" in row and row["deleted"] not in (0, 1):
+                    self.add(self.row(name, row_id, row),
+                             f"deleted is {row['deleted']!r:.40}, not 0 or 1 (Jam.py reads "
+                             "the rows whose deleted is 0)")
+
+
+def _server_module_problem(code):
+    # Compiled, never run: Jam.py runs it when it loads the task.
+    try:
+        with warnings.catch_warnings():  # Jam.py's own compile shows them, not ours
+            warnings.simplefilter("ignore")
+            compile(code, "f_server_module", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        return f"is not Python that compiles (line {getattr(error, 'lineno', '?')}: " \
+               f"{getattr(error, 'msg', error)})"
+    return None
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Unpickles plain data only: a pickle that names a class or function is refused
+    before anything of it is imported or called."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"it names {module}.{name}")
+
+
+def _info_problem(text):
+    if text.startswith(_INFO_PREFIX):
+        try:
+            lists = json.loads(text[len(_INFO_PREFIX):])
+        except ValueError:
+            lists = None
+    else:
+        # How Jam.py reads the layouts of older projects (to_bytes, pickle.loads).
+        try:
+            lists = _PlainUnpickler(io.BytesIO(text.encode("utf-8"))).load()
+        except Exception as error:  # a malformed pickle raises many kinds
+            return (f"{text!r:.60} is neither the item's form layout as Jam.py writes it "
+                    "(\"json\" and an object) nor a pickle of plain data, which Jam.py "
+                    f"would unpickle ({error})")
+    if not isinstance(lists, dict) or not all(
+            isinstance(lists.get(key), kinds) for key, kinds in _INFO_KEYS.items()) \
+            or not isinstance(lists.get("reports", []), list):
+        return (f"{text!r:.60} is not the item's form layout as Jam.py writes it (\"json\" "
+                "and an object with view, edit and order)")
+    return None
+
+
+def _lookup_values_problem(text):
+    try:
+        pairs = json.loads(text)
+    except ValueError:
+        pairs = None
+    if not isinstance(pairs, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 for pair in pairs):
+        return f"{text!r:.60} is not a JSON list of [value, text] pairs"
+    return None
+
+
+_TEXT_RULES = {
+    "f_server_module": _server_module_problem,
+    "f_info": _info_problem,
+    "f_lookup_values_text": _lookup_values_problem,
+}
