@@ -6,7 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
+import jinja2
+
 from . import jamenv
+
+ROLE_FILES = Path(__file__).resolve().parents[2] / "roles" / "project"
 
 
 def create_project(path, jam=None):
@@ -32,3 +36,16 @@ def jam_import(project, zip_path, jam=None):
     copy = project.parent / f"{project.name}-{Path(zip_path).name}"
     shutil.copy(zip_path, copy)
     return json.loads((jam or jamenv.REFERENCE).run_jamside("jam_import.py", project, copy).stdout)
+
+
+def role_wsgi(project, modules_beside=False):
+    """The project's wsgi.py as the project role writes it (Jam.py behind jampy_guard and
+    the reload gate); ``modules_beside``: those two modules copied next to it (the role
+    installs them into the venv; mod_wsgi's python-path holds the project folder)."""
+    project = Path(project)
+    template = jinja2.Template((ROLE_FILES / "templates" / "wsgi.py.j2").read_text())
+    (project / "wsgi.py").write_text(template.render(
+        ansible_managed="test", jampy_builder_access="none"))
+    if modules_beside:
+        for module in ("jampy_guard.py", "jampy_reload_gate.py"):
+            shutil.copy(ROLE_FILES / "files" / module, project / module)

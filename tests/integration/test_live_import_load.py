@@ -2,7 +2,8 @@
 
 The shop app (tests/harness/apps.py) deployed from its export into a production project
 served by Apache/mod_wsgi (the role jampy.deploy.apache, an instance of this test's own,
-several daemon processes and threads), safe mode on. CLIENTS users, each logged in with an
+several daemon processes and threads; the project role's wsgi.py, with its reload gate),
+safe mode on. CLIENTS users, each logged in with an
 account of their own, insert, update and read customers continuously (tests/harness/
 load.py) while jam_import, through ansible-playbook, imports the next version of the app:
 a new field of customers and a new item. Every write acknowledged before, during or after
@@ -140,6 +141,7 @@ def site(tmp_path, request):
         settings.apply_settings(proj, settings.plan_settings(proj, {"safe_mode": True}))
         users = _accounts(proj, CLIENTS)
         v2 = shutil.copy(v2, folder / "v2.zip")
+        projects.role_wsgi(project, modules_beside=True)
         for path in [folder, *folder.rglob("*")]:
             shutil.chown(path, hosting.WEB_USER, hosting.WEB_USER)
         port = free_port()
@@ -209,17 +211,15 @@ def test_acknowledged_writes_survive_a_live_import_under_load(site):
     # maintenance" (once the window opened for each process), 7.x kept serving.
     for phase in ("before", "after"):
         assert counts.get(phase, {}).get("insert served", 0) > CLIENTS, figures
+    # No request failed: on 7.x each process rebuilds its task tree in place while its
+    # other threads serve, and the reload gate of the role's wsgi.py lets it do so alone.
+    assert summary["problem_count"] == 0, f"problems: {summary['problems']}\n{figures}"
     if live:
-        # Each process rebuilds its task tree in place while its other threads serve
-        # (Jam.py 7 has no window to hide it in): requests at that moment may be answered
-        # with an error text or a half-built tree; counted in the figures.
         assert result["maintenance"] == "live", figures
         assert counts["during"].get("insert served", 0) > 0, figures
-        assert not [a for a in report.problems if report.phase(a) == "after"], figures
         assert not [k for phase in counts.values() for k in phase
                     if k.endswith(load.MAINTENANCE)], figures
     else:
-        assert summary["problem_count"] == 0, f"problems: {summary['problems']}\n{figures}"
         assert result["maintenance"] == "flag", figures
         assert counts["during"].get("insert under maintenance", 0) > 0, figures
         assert 0 < summary["window_seconds"] < window + 2, figures

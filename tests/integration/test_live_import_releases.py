@@ -17,7 +17,6 @@ import time
 import urllib.error
 from contextlib import closing
 
-import jinja2
 import pytest
 
 from ansible_collections.jampy.deploy.plugins.module_utils.engine.db.connect import create_engine
@@ -337,13 +336,6 @@ def test_jam_70_own_import_from_migration_folder_and_the_other_processes(
         assert NEW_FIELD in logged_in(b.url, True).item("customers").field_names
 
 
-def project_wsgi(project):
-    """The project's wsgi.py as the project role writes it (jampy_guard, the reload gate)."""
-    template = jinja2.Template((REPO / "roles/project/templates/wsgi.py.j2").read_text())
-    (project / "wsgi.py").write_text(template.render(
-        ansible_managed="test", jampy_builder_access="none"))
-
-
 def test_jam_70_concurrent_clients_through_the_project_wsgi_py(
         demo_zips, pg_database, tmp_path):
     """Six clients without pause while imports add and remove a field and an item, served
@@ -352,7 +344,7 @@ def test_jam_70_concurrent_clients_through_the_project_wsgi_py(
     jam = J70
     base, more = demo_zips(jam)
     project = variants.serving_project(tmp_path / "target", jam, pg_database, base)
-    project_wsgi(project)
+    projects.role_wsgi(project)
     with JamServer(project, jam=jam, own_wsgi=True,
                    python_path=[REPO / "roles/project/files"]) as server:
         for zip_path in (more, base, more, base):
