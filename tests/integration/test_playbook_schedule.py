@@ -88,8 +88,8 @@ def test_overlapping_runs_wait_for_each_other(target_project, shop_versions, tmp
 
     # Two runs at once: one imports, the other waits for it and finds nothing new.
     with ThreadPoolExecutor(2) as pool:
-        runs = [pool.submit(schedule.run, "-e", "jampy_migrate_import_delay=3")
-                for _ in range(2)]
+        runs = [pool.submit(schedule.run, "-e", "jampy_migrate_import_delay=3"),
+                pool.submit(schedule.run, "-e", "jampy_migrate_import_delay=3")]
         outputs = sorted((run.result().stdout for run in runs), key=lambda o: "imported" in o)
     assert "nothing to import" in outputs[0] and "imported: added 1 item" in outputs[1]
     assert len(schedule.state()["import_logs"]) == 2
