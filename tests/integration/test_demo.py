@@ -66,5 +66,7 @@ def test_an_outsider_gets_nothing_and_users_get_the_application(demo):
 def test_the_project_runs_behind_the_guard(demo):
     folder, _port, _runs = demo
     wsgi = (folder / "demo" / "wsgi.py").read_text()
-    assert 'guard(create_application(__file__), builder_access="none")' in wsgi
-    assert list(Path(folder / "venv").glob("lib/python3*/site-packages/jampy_guard.py"))
+    assert "guard(ReloadGate(create_application(__file__)" in wsgi
+    assert 'builder_access="none"' in wsgi
+    for module in ("jampy_guard.py", "jampy_reload_gate.py"):
+        assert list(Path(folder / "venv").glob(f"lib/python3*/site-packages/{module}"))
