@@ -67,7 +67,8 @@ options:
     default: always
 notes:
   - Jam.py's project template holds the account C(admin) with the password C(111); its demo
-    also C(user)/C(333). M(jampy.deploy.jam_info) lists accounts that still use such a
+    also C(user)/C(333). Those passwords are refused in O(password). M(jampy.deploy.jam_info)
+    lists accounts that still use such a
     password (C(template_password_accounts)); the project role refuses to finish a
     production project while there is one.
 seealso:

@@ -55,6 +55,14 @@ def test_template_accounts_and_a_new_password(project):
         login="admin", password="s3cret-Enough")).action is None
 
 
+@pytest.mark.parametrize("password", accounts.TEMPLATE_PASSWORDS)
+def test_a_template_password_is_refused(project, password):
+    before = rows(project)
+    with pytest.raises(JamDeployError, match="one of Jam.py's project templates"):
+        accounts.plan_account(project, accounts.AccountSpec(login="clerk", password=password))
+    assert rows(project) == before
+
+
 def test_create_disable_enable_remove(project):
     plan = apply(project, login="ann", name="Ann", role="administrator", password="pw-ann-1")
     assert plan.action == "create" and plan.changes["password"] == (None, "(set)")

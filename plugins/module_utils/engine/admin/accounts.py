@@ -121,6 +121,10 @@ def plan_account(project, spec):
         raise JamDeployError(f"state must be one of {', '.join(STATES)}, not {spec.state!r}")
     if not spec.login or not spec.login.strip():
         raise JamDeployError("login must not be empty")
+    if spec.password in TEMPLATE_PASSWORDS:
+        raise JamDeployError(
+            f"the password given for {spec.login} is one of Jam.py's project templates, which "
+            "anyone can look up; nothing was changed: choose a password of its own")
     users, project_roles = _read(project)
     current = _find(users, spec.login)
     plan = AccountPlan(login=spec.login.strip(), existing_id=current and current["id"])
