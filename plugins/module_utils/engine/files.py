@@ -29,28 +29,39 @@ def make_dirs(path, project_path, mode=0o755):
         adopt(folder, project_path)
 
 
+def write_atomically(target, write, prepare):
+    """Write ``target`` with ``write(file)`` into a temporary file beside it, give that file
+    its mode and owner with ``prepare(temp)``, then rename it over ``target``: a reader sees
+    the old file or the new one, never a part."""
+    target = str(target)
+    handle, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".jampy-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+        prepare(temp)
+        os.replace(temp, target)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
 def replace_file(target, write, project_path, mode=0o644):
     """Atomically (re)write ``target`` with ``write(file)``: a new file gets ``mode`` and the
     project's owner, an existing one keeps its own mode and owner."""
     target = str(target)
-    folder = os.path.dirname(target)
-    make_dirs(folder, project_path)
+    make_dirs(os.path.dirname(target), project_path)
     like = target if os.path.exists(target) else None
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=".jampy-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            write(out)
+
+    def prepare(temp):
         if like:
             shutil.copymode(like, temp)
             adopt(temp, like)
         else:
             os.chmod(temp, mode)
             adopt(temp, project_path)
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+
+    write_atomically(target, write, prepare)
 
 
 def write_text(target, text, project_path, mode=0o644):

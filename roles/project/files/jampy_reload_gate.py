@@ -42,12 +42,16 @@ class ReloadGate:
             return None
 
     def __call__(self, environ, start_response):
+        # Jam.py reloads in an /api request only (App.on_api): other requests need not look
+        # at the marker, and the look is outside the lock the requests share.
+        api = environ.get("PATH_INFO", "").startswith("/api")
+        marker = self._marker() if api else None
         with self.turn:
             while self.alone:
                 self.turn.wait()
-            marker = self._marker()
-            # Jam.py reloads in an /api request only (App.on_api)
-            alone = marker != self.seen and environ.get("PATH_INFO", "").startswith("/api")
+            if api and marker != self.seen:  # seen again: another request may have reloaded
+                marker = self._marker()
+            alone = api and marker != self.seen
             if alone:
                 self.alone = True
                 while self.running:

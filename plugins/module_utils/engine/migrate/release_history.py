@@ -17,9 +17,9 @@ import json
 import os
 import re
 import shutil
-import tempfile
 
 from ..errors import JamDeployError
+from ..files import write_atomically
 from ..jam.releases import archive_release
 
 ID_PATTERN = re.compile(r"^\d{8}T\d{6}Z_[0-9a-f]{12}$")
@@ -90,10 +90,10 @@ class ReleaseHistory:
         matching = [r for r in records if r["fingerprint"] == fingerprint]
         return matching[-1] if matching else None
 
-    def resolve(self, which, fingerprint):
+    def resolve(self, which, fingerprint, records=None):
         """The release ``which`` names: ``previous`` (the newest before the deployed one
-        with other metadata) or an id."""
-        records = self.releases()
+        with other metadata) or an id; among ``records`` when given (read once)."""
+        records = self.releases() if records is None else records
         known = ", ".join(r["id"] for r in records) or "none"
         if which != PREVIOUS:
             for record in records:
@@ -118,8 +118,9 @@ class ReleaseHistory:
     def rollback(self, which, fingerprint):
         """(the zip of the release ``which`` names, what a rollback's record says: the
         ``to`` id and the ``from`` id, the deployed release's or None)."""
-        target = self.resolve(which, fingerprint)
-        deployed = self.deployed(self.releases(), fingerprint)
+        records = self.releases()
+        target = self.resolve(which, fingerprint, records)
+        deployed = self.deployed(records, fingerprint)
         return self.zip_path(target), {"to": target["id"],
                                        "from": deployed["id"] if deployed else None}
 
@@ -157,16 +158,8 @@ class ReleaseHistory:
         return pruned
 
     def _write(self, name, write):
-        handle, temp = tempfile.mkstemp(dir=self.path, prefix=".jampy-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                write(out)
-            os.chmod(temp, 0o600)
-            os.replace(temp, os.path.join(self.path, name))
-        except BaseException:
-            if os.path.exists(temp):
-                os.unlink(temp)
-            raise
+        write_atomically(os.path.join(self.path, name), write,
+                         lambda temp: os.chmod(temp, 0o600))
 
 
 def release_record(archive, src, fingerprint, when, by, result, msg, rollback=None):
